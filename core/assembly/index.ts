@@ -1,0 +1,359 @@
+// The core's ABI: every export takes and returns numbers only. Strings and arrays travel
+// through the scratch and output regions (abi/io.ts); objects stay inside, behind handles.
+// bindings/wasm/abi.ts describes the same surface from the host's side.
+
+import { reserveScratch, scratchString, scratchI32, scratchAddress, outputString, outputI32s, outputAddress } from "./abi/io";
+import { Handles } from "./abi/handles";
+import { internBytes, internedCount, stringOf, isKnownId } from "./strings/intern";
+import { goQuote } from "./strings/go_format";
+import { FieldErrors } from "./util/field_errors";
+import { Op, Requirement, newRequirement } from "./labels/requirement";
+import { Selector } from "./labels/selector";
+import { parse, parseError } from "./labels/parser";
+import { labelKeyErrors, labelValueErrors } from "./labels/validation";
+import { LabelSetTable } from "./labels/label_set_table";
+import { NodeAffinity, NodeSelectorTerm, FieldRequirement } from "./nodeaffinity/node_selector";
+import { TolerationOp, toleratesTaint as tolerates, anyToleratesTaint, effectSelected } from "./taints/toleration";
+
+export { reserveScratch, outputAddress, internedCount };
+
+const selectors = new Handles<Selector>();
+const labelSetTables = new Handles<LabelSetTable>();
+const nodeAffinities = new Handles<NodeAffinity>();
+
+let lastError: string = "";
+
+/** Publishes the message of the last failed call; returns its UTF-8 length. */
+export function lastErrorMessage(): i32 {
+  return outputString(lastError);
+}
+
+export function liveHandles(): i32 {
+  return selectors.live + labelSetTables.live + nodeAffinities.live;
+}
+
+// ---- strings ---------------------------------------------------------------------------
+
+/** Interns the UTF-8 string in scratch[0, byteLength). */
+export function intern(byteLength: i32): i32 {
+  return internBytes(scratchAddress(), byteLength);
+}
+
+/** Publishes the string behind `id`; returns its UTF-8 length. */
+export function stringById(id: i32): i32 {
+  return outputString(stringOf(id));
+}
+
+// ---- label validation ------------------------------------------------------------------
+
+/** Validates the label key in scratch; publishes the messages joined by "\n"; returns their UTF-8 length (0: valid). */
+export function validateLabelKey(byteLength: i32): i32 {
+  return publishMessages(labelKeyErrors(scratchString(byteLength)));
+}
+
+export function validateLabelValue(byteLength: i32): i32 {
+  return publishMessages(labelValueErrors(scratchString(byteLength)));
+}
+
+function publishMessages(messages: Array<string>): i32 {
+  return outputString(messages.join("\n"));
+}
+
+// ---- selectors -------------------------------------------------------------------------
+
+/** labels.Parse of the UTF-8 selector in scratch: a selector handle, or 0 (see lastErrorMessage). */
+export function parseSelector(byteLength: i32): i32 {
+  const s = parse(scratchAddress(), byteLength);
+  if (s === null) {
+    lastError = parseError;
+    return 0;
+  }
+  return selectors.add(s);
+}
+
+/** Publishes the selector's canonical String(); returns its UTF-8 length. */
+export function selectorString(h: i32): i32 {
+  const s = selectors.get(h);
+  return outputString(s === null ? "" : s.toString());
+}
+
+/** Matches the label set in scratch: `pairCount` (key id, value id) pairs. */
+export function selectorMatches(h: i32, pairCount: i32): bool {
+  const s = selectors.get(h);
+  return s !== null && s.matches(scratchAddress(), pairCount);
+}
+
+let filterOut = new StaticArray<i32>(0);
+
+/** Publishes the indices of the table's sets that the selector matches; returns how many. */
+export function selectorFilter(h: i32, table: i32): i32 {
+  const s = selectors.get(h);
+  const t = labelSetTables.get(table);
+  if (s === null || t === null) return 0;
+  if (filterOut.length < t.count) filterOut = new StaticArray<i32>(t.count);
+  const found = t.filter(s, filterOut);
+  outputI32s(filterOut);
+  return found;
+}
+
+export function releaseSelector(h: i32): void {
+  selectors.release(h);
+}
+
+// metav1.LabelSelector → labels.Selector (LabelSelectorAsSelector), built one clause at a
+// time. The first invalid clause fails the whole selector, as in Kubernetes.
+let building = new Array<Requirement>();
+let buildFailed = false;
+
+export function labelSelectorBegin(): void {
+  building = new Array<Requirement>();
+  buildFailed = false;
+}
+
+/** A matchLabels entry (callers send them sorted by key). */
+export function labelSelectorAddMatchLabel(key: i32, value: i32): bool {
+  if (buildFailed) return false;
+  if (!isKnownId(key)) key = 0;
+  if (!isKnownId(value)) value = 0;
+  const values = new StaticArray<i32>(1);
+  values[0] = value;
+  return addBuilt(newRequirementReporting(key, Op.Equals, values));
+}
+
+/**
+ * A matchExpressions entry: `operator` is the interned operator string; `valueCount` value
+ * ids are in scratch; `valuesNil` tells a missing `values` from an empty list.
+ */
+export function labelSelectorAddExpression(key: i32, operator: i32, valueCount: i32, valuesNil: bool): bool {
+  if (buildFailed) return false;
+  if (!isKnownId(key)) key = 0;
+  const name = stringOf(operator);
+  let op: Op;
+  if (name == "In") op = Op.In;
+  else if (name == "NotIn") op = Op.NotIn;
+  else if (name == "Exists") op = Op.Exists;
+  else if (name == "DoesNotExist") op = Op.DoesNotExist;
+  else {
+    lastError = goQuote(name) + " is not a valid label selector operator";
+    buildFailed = true;
+    return false;
+  }
+  const values: StaticArray<i32> | null = valuesNil ? null : scratchIds(valueCount);
+  return addBuilt(newRequirementReporting(key, op, values));
+}
+
+/** The selector built since labelSelectorBegin: a handle, or 0 when a clause failed. */
+export function labelSelectorFinish(): i32 {
+  if (buildFailed) return 0;
+  return selectors.add(Selector.sorted(building));
+}
+
+/** labels.Nothing(): what a null LabelSelector converts to. */
+export function nothingSelector(): i32 {
+  return selectors.add(Selector.nothingSelector());
+}
+
+function newRequirementReporting(key: i32, op: Op, values: StaticArray<i32> | null): Requirement | null {
+  const errs = new FieldErrors();
+  const r = newRequirement(key, op, values, "", errs);
+  if (r === null) lastError = errs.aggregate();
+  return r;
+}
+
+function addBuilt(r: Requirement | null): bool {
+  if (r === null) {
+    buildFailed = true;
+    return false;
+  }
+  building.push(r);
+  return true;
+}
+
+/** `count` ids from the start of scratch; unknown ids (host bugs) read as "". */
+function scratchIds(count: i32): StaticArray<i32> {
+  const out = new StaticArray<i32>(count);
+  for (let i = 0; i < count; i++) {
+    const id = scratchI32(i);
+    out[i] = isKnownId(id) ? id : 0;
+  }
+  return out;
+}
+
+// ---- label set tables ------------------------------------------------------------------
+
+// A table being loaded: sized exactly up front, filled chunk by chunk through scratch so
+// scratch stays small however many sets are loaded.
+let loading: LabelSetTable | null = null;
+let loadedSets = 0;
+let loadedPairs = 0;
+
+/** Starts loading `setCount` label sets holding `pairCount` (key id, value id) pairs in all. */
+export function labelSetsBegin(setCount: i32, pairCount: i32): void {
+  loading = new LabelSetTable(new StaticArray<i32>(setCount + 1), new StaticArray<i32>(pairCount << 1));
+  loadedSets = 0;
+  loadedPairs = 0;
+}
+
+/**
+ * Appends `setCount` sets from scratch: first their pair counts, then their pairs back to
+ * back. Returns false (and loads nothing) when they would overflow the sizes given to begin.
+ */
+export function labelSetsAppend(setCount: i32): bool {
+  const table = loading;
+  if (table === null || loadedSets + setCount > table.count) return false;
+  let pairs = 0;
+  for (let i = 0; i < setCount; i++) pairs += scratchI32(i);
+  if (pairs < 0 || loadedPairs + pairs > table.pairs.length >> 1) return false;
+  for (let i = 0; i < setCount; i++) {
+    table.offsets[loadedSets + i] = loadedPairs;
+    loadedPairs += scratchI32(i);
+  }
+  loadedSets += setCount;
+  table.offsets[loadedSets] = loadedPairs;
+  memory.copy(
+    changetype<usize>(table.pairs) + (<usize>(loadedPairs - pairs) << 3),
+    scratchAddress() + (<usize>setCount << 2),
+    <usize>pairs << 3,
+  );
+  return true;
+}
+
+/** The loaded table's handle, or 0 when fewer sets arrived than announced. */
+export function labelSetsFinish(): i32 {
+  const table = loading;
+  loading = null;
+  if (table === null || loadedSets != table.count) return 0;
+  return labelSetTables.add(table);
+}
+
+export function releaseLabelSets(h: i32): void {
+  labelSetTables.release(h);
+}
+
+// ---- node affinity ---------------------------------------------------------------------
+
+/** Node selector operators, as the host encodes them. */
+const NS_IN = 0, NS_NOT_IN = 1, NS_EXISTS = 2, NS_DOES_NOT_EXIST = 3, NS_GT = 4, NS_LT = 5;
+
+let affinity = new NodeAffinity();
+let term: NodeSelectorTerm | null = null;
+
+export function nodeAffinityBegin(): void {
+  affinity = new NodeAffinity();
+  term = null;
+}
+
+/** A spec.nodeSelector entry: an exact-match label, not validated (SelectorFromSet). */
+export function nodeAffinityAddNodeSelectorLabel(key: i32, value: i32): void {
+  const reqs = new Array<Requirement>();
+  const existing = affinity.nodeSelectorLabels;
+  if (existing !== null) {
+    for (let i = 0; i < existing.requirements.length; i++) reqs.push(existing.requirements[i]);
+  }
+  const values = new StaticArray<i32>(1);
+  values[0] = value;
+  reqs.push(new Requirement(key, Op.Equals, values, 0));
+  affinity.nodeSelectorLabels = Selector.sorted(reqs);
+}
+
+/** Marks required node affinity as present (an empty term list then matches no node). */
+export function nodeAffinityBeginRequired(): void {
+  affinity.required = new Array<NodeSelectorTerm>();
+}
+
+export function nodeAffinityBeginTerm(): void {
+  sealTerm();
+  const t = new NodeSelectorTerm();
+  term = t;
+  let required = affinity.required;
+  if (required === null) {
+    required = new Array<NodeSelectorTerm>();
+    affinity.required = required;
+  }
+  required.push(t);
+}
+
+function sealTerm(): void {
+  const t = term;
+  if (t !== null) t.seal();
+}
+
+/** A matchExpressions entry of the current term; `valueCount` value ids in scratch. */
+export function nodeAffinityAddExpression(key: i32, operator: i32, valueCount: i32): void {
+  const t = term;
+  if (t === null) return;
+  t.hasExpressions = true;
+  let op: Op;
+  switch (operator) {
+    case NS_IN: op = Op.In; break;
+    case NS_NOT_IN: op = Op.NotIn; break;
+    case NS_EXISTS: op = Op.Exists; break;
+    case NS_DOES_NOT_EXIST: op = Op.DoesNotExist; break;
+    case NS_GT: op = Op.GreaterThan; break;
+    case NS_LT: op = Op.LessThan; break;
+    default:
+      t.invalid = true;
+      return;
+  }
+  const r = newRequirement(isKnownId(key) ? key : 0, op, scratchIds(valueCount), "", new FieldErrors());
+  if (r === null) t.invalid = true;
+  else t.expressions.push(r);
+}
+
+/** A matchFields entry of the current term: In/NotIn with exactly one value. */
+export function nodeAffinityAddField(key: i32, operator: i32, valueCount: i32): void {
+  const t = term;
+  if (t === null) return;
+  t.hasFields = true;
+  if ((operator != NS_IN && operator != NS_NOT_IN) || valueCount != 1) {
+    t.invalid = true;
+    return;
+  }
+  t.fields.push(new FieldRequirement(key, operator == NS_NOT_IN, scratchI32(0)));
+}
+
+export function nodeAffinityFinish(): i32 {
+  sealTerm();
+  term = null;
+  return nodeAffinities.add(affinity);
+}
+
+/** Matches a node: its name id (0 when unnamed) and `pairCount` label pairs in scratch. */
+export function nodeAffinityMatches(h: i32, nodeName: i32, pairCount: i32): bool {
+  const a = nodeAffinities.get(h);
+  return a !== null && a.matches(nodeName, scratchAddress(), pairCount);
+}
+
+export function releaseNodeAffinity(h: i32): void {
+  nodeAffinities.release(h);
+}
+
+// ---- taints and tolerations --------------------------------------------------------------
+
+export function toleratesTaint(
+  key: i32, operator: i32, value: i32, effect: i32,
+  taintKey: i32, taintValue: i32, taintEffect: i32, comparisonOperators: bool,
+): bool {
+  return tolerates(key, <TolerationOp>operator, value, effect, taintKey, taintValue, taintEffect, comparisonOperators);
+}
+
+/** Scratch: `tolerationCount` tolerations (4 i32s each), then one taint (3 i32s). */
+export function tolerationsTolerateTaint(tolerationCount: i32, comparisonOperators: bool): bool {
+  const base = scratchAddress();
+  return anyToleratesTaint(base, tolerationCount, base + (<usize>tolerationCount << 4), comparisonOperators);
+}
+
+/**
+ * Scratch: `taintCount` taints (3 i32s each), then `tolerationCount` tolerations (4 each).
+ * The index of the first taint with a selected effect that no toleration tolerates, or -1.
+ */
+export function findUntoleratedTaint(taintCount: i32, tolerationCount: i32, effectMask: i32, comparisonOperators: bool): i32 {
+  const taints = scratchAddress();
+  const tolerations = taints + <usize>taintCount * 12;
+  for (let i = 0; i < taintCount; i++) {
+    const taint = taints + <usize>i * 12;
+    if (!effectSelected(load<i32>(taint, 8), effectMask)) continue;
+    if (!anyToleratesTaint(tolerations, tolerationCount, taint, comparisonOperators)) return i;
+  }
+  return -1;
+}

@@ -1,0 +1,50 @@
+/**
+ * kubeling's embedding API: Kubernetes semantics computed by a WebAssembly core, usable
+ * in Node, browsers and CLIs alike.
+ *
+ *   import { loadCore } from "kubeling";
+ *   const core = await loadCore();
+ *   core.labels.matches("app=web,tier!=db", { app: "web" }); // true
+ */
+import { instantiateCore } from "../bindings/wasm/load.js";
+import { LabelsApi } from "./labels.js";
+import { NodeAffinityApi } from "./node-affinity.js";
+import { TaintsApi } from "./taints.js";
+
+export interface Core {
+  /** Label selectors, LabelSelectors, label key/value validation. */
+  readonly labels: LabelsApi;
+  /** NodeSelectors and a pod's required node placement. */
+  readonly nodeAffinity: NodeAffinityApi;
+  /** Taints and tolerations. */
+  readonly taints: TaintsApi;
+  /** Objects held in the core for the host (compiled selectors, loaded label sets...). */
+  liveHandles(): number;
+  /** Distinct strings the core has interned. */
+  internedStrings(): number;
+}
+
+export interface LoadCoreOptions {
+  /** A core build to use instead of the embedded release build (e.g. the debug build). */
+  wasm?: BufferSource | WebAssembly.Module;
+}
+
+/** Instantiates a core. Each core has its own memory and string table. */
+export async function loadCore(options: LoadCoreOptions = {}): Promise<Core> {
+  const wasm = await instantiateCore(options.wasm);
+  return {
+    labels: new LabelsApi(wasm),
+    nodeAffinity: new NodeAffinityApi(wasm),
+    taints: new TaintsApi(wasm),
+    liveHandles: () => wasm.exports.liveHandles(),
+    internedStrings: () => wasm.exports.internedCount(),
+  };
+}
+
+export { SelectorError } from "./errors.js";
+export { LabelsApi, CompiledSelector, LabelSetBatch } from "./labels.js";
+export type { Labels } from "./labels.js";
+export { NodeAffinityApi, CompiledNodeAffinity } from "./node-affinity.js";
+export { TaintsApi } from "./taints.js";
+export type { TolerationOptions, UntoleratedTaintOptions } from "./taints.js";
+export type * from "./types/index.js";

@@ -1,0 +1,2 @@
+export type * from "./meta.js";
+export type * from "./core-v1.js";
