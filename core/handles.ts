@@ -3,17 +3,13 @@
  * `dispose()`, or when their JS wrapper is garbage collected, whichever comes first.
  */
 export class CoreHandle {
-  private static readonly registry =
-    typeof FinalizationRegistry === "function"
-      ? new FinalizationRegistry<() => void>((release) => release())
-      : undefined;
   private released = false;
 
   constructor(
     readonly handle: number,
-    private readonly release: (handle: number) => void,
+    private readonly releaser: Releaser,
   ) {
-    CoreHandle.registry?.register(this, () => release(handle), this);
+    releaser.registry?.register(this, handle, this);
   }
 
   get disposed(): boolean {
@@ -29,7 +25,15 @@ export class CoreHandle {
   dispose(): void {
     if (this.released) return;
     this.released = true;
-    CoreHandle.registry?.unregister(this);
-    this.release(this.handle);
+    this.releaser.registry?.unregister(this);
+    this.releaser.release(this.handle);
+  }
+}
+
+/** How one kind of handle is freed; one per kind per core, shared by all its handles. */
+export class Releaser {
+  readonly registry?: FinalizationRegistry<number>;
+  constructor(readonly release: (handle: number) => void) {
+    if (typeof FinalizationRegistry === "function") this.registry = new FinalizationRegistry(release);
   }
 }

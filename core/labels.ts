@@ -1,7 +1,7 @@
 import type { WasmCore } from "../bindings/wasm/instance.js";
 import type { LabelSelector } from "./types/meta.js";
 import { SelectorError } from "./errors.js";
-import { CoreHandle } from "./handles.js";
+import { CoreHandle, Releaser } from "./handles.js";
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -9,11 +9,11 @@ export type Labels = Readonly<Record<string, string>>;
 export class LabelSetBatch extends CoreHandle {
   constructor(
     handle: number,
-    release: (h: number) => void,
+    releaser: Releaser,
     /** How many label sets the batch holds. */
     readonly size: number,
   ) {
-    super(handle, release);
+    super(handle, releaser);
   }
 }
 
@@ -22,8 +22,9 @@ export class CompiledSelector extends CoreHandle {
   constructor(
     handle: number,
     private readonly core: WasmCore,
+    releaser: Releaser,
   ) {
-    super(handle, (h) => core.exports.releaseSelector(h));
+    super(handle, releaser);
   }
 
   /** Selector.Matches(labels). */
@@ -61,8 +62,13 @@ export class LabelsApi {
   // Recently used string selectors, compiled: `matches(selector, labels)` in a loop
   // parses each selector once.
   private readonly cache = new Map<string, CompiledSelector>();
+  private readonly selectorReleaser: Releaser;
+  private readonly labelSetReleaser: Releaser;
 
-  constructor(private readonly core: WasmCore) {}
+  constructor(private readonly core: WasmCore) {
+    this.selectorReleaser = new Releaser((h) => core.exports.releaseSelector(h));
+    this.labelSetReleaser = new Releaser((h) => core.exports.releaseLabelSets(h));
+  }
 
   /** labels.Parse(selector).String(); throws SelectorError with Kubernetes' message. */
   parse(selector: string): string {
@@ -113,7 +119,7 @@ export class LabelsApi {
    */
   compile(selector: string | LabelSelector | null): CompiledSelector {
     if (typeof selector === "string") return this.parseSelector(selector);
-    if (selector === null) return new CompiledSelector(this.core.exports.nothingSelector(), this.core);
+    if (selector === null) return this.wrap(this.core.exports.nothingSelector());
     return this.fromLabelSelector(selector);
   }
 
@@ -149,7 +155,7 @@ export class LabelsApi {
     }
     const handle = core.exports.labelSetsFinish();
     if (handle === 0) throw new Error("kubeling: label sets incomplete");
-    return new LabelSetBatch(handle, (h) => core.exports.releaseLabelSets(h), labelSets.length);
+    return new LabelSetBatch(handle, this.labelSetReleaser, labelSets.length);
   }
 
   private cached(selector: string): CompiledSelector {
@@ -171,7 +177,11 @@ export class LabelsApi {
   private parseSelector(selector: string): CompiledSelector {
     const handle = this.core.exports.parseSelector(this.core.writeString(selector));
     if (handle === 0) throw new SelectorError(this.core.lastError(), selector);
-    return new CompiledSelector(handle, this.core);
+    return this.wrap(handle);
+  }
+
+  private wrap(handle: number): CompiledSelector {
+    return new CompiledSelector(handle, this.core, this.selectorReleaser);
   }
 
   private fromLabelSelector(selector: LabelSelector): CompiledSelector {
@@ -200,7 +210,7 @@ export class LabelsApi {
     }
     const handle = ex.labelSelectorFinish();
     if (handle === 0) fail();
-    return new CompiledSelector(handle, core);
+    return this.wrap(handle);
   }
 
   private messages(byteLength: number): string[] {

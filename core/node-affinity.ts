@@ -1,15 +1,16 @@
 import type { WasmCore } from "../bindings/wasm/instance.js";
 import { NodeSelectorOperatorCode } from "../bindings/wasm/abi.js";
 import type { V1Node, V1NodeSelector, V1NodeSelectorRequirement, V1Pod } from "./types/core-v1.js";
-import { CoreHandle } from "./handles.js";
+import { CoreHandle, Releaser } from "./handles.js";
 
 /** A pod's node requirements (or a bare NodeSelector) compiled into the core. */
 export class CompiledNodeAffinity extends CoreHandle {
   constructor(
     handle: number,
     private readonly core: WasmCore,
+    releaser: Releaser,
   ) {
-    super(handle, (h) => core.exports.releaseNodeAffinity(h));
+    super(handle, releaser);
   }
 
   matches(node: V1Node): boolean {
@@ -27,7 +28,11 @@ export class CompiledNodeAffinity extends CoreHandle {
  * term that fails to parse never matches while the others are still tried.
  */
 export class NodeAffinityApi {
-  constructor(private readonly core: WasmCore) {}
+  private readonly releaser: Releaser;
+
+  constructor(private readonly core: WasmCore) {
+    this.releaser = new Releaser((h) => core.exports.releaseNodeAffinity(h));
+  }
 
   /** Does `node` satisfy the NodeSelector? An empty or missing term list matches no node. */
   matches(nodeSelector: V1NodeSelector | null | undefined, node: V1Node): boolean {
@@ -50,7 +55,7 @@ export class NodeAffinityApi {
     ex.nodeAffinityBegin();
     for (const [key, value] of labelIds) ex.nodeAffinityAddNodeSelectorLabel(key, value);
     if (terms) this.addTerms(terms);
-    return new CompiledNodeAffinity(ex.nodeAffinityFinish(), this.core);
+    return new CompiledNodeAffinity(ex.nodeAffinityFinish(), this.core, this.releaser);
   }
 
   /** Compiles a NodeSelector once, to test many nodes. */
@@ -58,7 +63,7 @@ export class NodeAffinityApi {
     const terms = this.internTerms(nodeSelector);
     this.core.exports.nodeAffinityBegin();
     this.addTerms(terms);
-    return new CompiledNodeAffinity(this.core.exports.nodeAffinityFinish(), this.core);
+    return new CompiledNodeAffinity(this.core.exports.nodeAffinityFinish(), this.core, this.releaser);
   }
 
   private once(compiled: CompiledNodeAffinity, node: V1Node): boolean {

@@ -7,8 +7,8 @@ import { Handles } from "./abi/handles";
 import { internBytes, internedCount, stringOf, isKnownId } from "./strings/intern";
 import { goQuote } from "./strings/go_format";
 import { FieldErrors } from "./util/field_errors";
-import { Op, Requirement, newRequirement } from "./labels/requirement";
-import { Selector } from "./labels/selector";
+import { Op, newRequirement } from "./labels/requirement";
+import { Selector, SelectorBuilder } from "./labels/selector";
 import { parse, parseError } from "./labels/parser";
 import { labelKeyErrors, labelValueErrors } from "./labels/validation";
 import { LabelSetTable } from "./labels/label_set_table";
@@ -102,11 +102,11 @@ export function releaseSelector(h: i32): void {
 
 // metav1.LabelSelector → labels.Selector (LabelSelectorAsSelector), built one clause at a
 // time. The first invalid clause fails the whole selector, as in Kubernetes.
-let building = new Array<Requirement>();
+const building = new SelectorBuilder();
 let buildFailed = false;
 
 export function labelSelectorBegin(): void {
-  building = new Array<Requirement>();
+  building.reset();
   buildFailed = false;
 }
 
@@ -117,7 +117,7 @@ export function labelSelectorAddMatchLabel(key: i32, value: i32): bool {
   if (!isKnownId(value)) value = 0;
   const values = new StaticArray<i32>(1);
   values[0] = value;
-  return addBuilt(newRequirementReporting(key, Op.Equals, values));
+  return addReporting(key, Op.Equals, values);
 }
 
 /**
@@ -139,13 +139,13 @@ export function labelSelectorAddExpression(key: i32, operator: i32, valueCount: 
     return false;
   }
   const values: StaticArray<i32> | null = valuesNil ? null : scratchIds(valueCount);
-  return addBuilt(newRequirementReporting(key, op, values));
+  return addReporting(key, op, values);
 }
 
 /** The selector built since labelSelectorBegin: a handle, or 0 when a clause failed. */
 export function labelSelectorFinish(): i32 {
   if (buildFailed) return 0;
-  return selectors.add(Selector.sorted(building));
+  return selectors.add(building.build());
 }
 
 /** labels.Nothing(): what a null LabelSelector converts to. */
@@ -153,20 +153,12 @@ export function nothingSelector(): i32 {
   return selectors.add(Selector.nothingSelector());
 }
 
-function newRequirementReporting(key: i32, op: Op, values: StaticArray<i32> | null): Requirement | null {
+function addReporting(key: i32, op: Op, values: StaticArray<i32> | null): bool {
   const errs = new FieldErrors();
-  const r = newRequirement(key, op, values, "", errs);
-  if (r === null) lastError = errs.aggregate();
-  return r;
-}
-
-function addBuilt(r: Requirement | null): bool {
-  if (r === null) {
-    buildFailed = true;
-    return false;
-  }
-  building.push(r);
-  return true;
+  if (newRequirement(key, op, values, "", errs, building)) return true;
+  lastError = errs.aggregate();
+  buildFailed = true;
+  return false;
 }
 
 /** `count` ids from the start of scratch; unknown ids (host bugs) read as "". */
@@ -237,23 +229,18 @@ const NS_IN = 0, NS_NOT_IN = 1, NS_EXISTS = 2, NS_DOES_NOT_EXIST = 3, NS_GT = 4,
 
 let affinity = new NodeAffinity();
 let term: NodeSelectorTerm | null = null;
+const nodeSelectorMap = new SelectorBuilder();
 
 export function nodeAffinityBegin(): void {
   affinity = new NodeAffinity();
   term = null;
+  nodeSelectorMap.reset();
 }
 
 /** A spec.nodeSelector entry: an exact-match label, not validated (SelectorFromSet). */
 export function nodeAffinityAddNodeSelectorLabel(key: i32, value: i32): void {
-  const reqs = new Array<Requirement>();
-  const existing = affinity.nodeSelectorLabels;
-  if (existing !== null) {
-    for (let i = 0; i < existing.requirements.length; i++) reqs.push(existing.requirements[i]);
-  }
-  const values = new StaticArray<i32>(1);
-  values[0] = value;
-  reqs.push(new Requirement(key, Op.Equals, values, 0));
-  affinity.nodeSelectorLabels = Selector.sorted(reqs);
+  nodeSelectorMap.begin(isKnownId(key) ? key : 0, Op.Equals);
+  nodeSelectorMap.value(isKnownId(value) ? value : 0);
 }
 
 /** Marks required node affinity as present (an empty term list then matches no node). */
@@ -295,9 +282,9 @@ export function nodeAffinityAddExpression(key: i32, operator: i32, valueCount: i
       t.invalid = true;
       return;
   }
-  const r = newRequirement(isKnownId(key) ? key : 0, op, scratchIds(valueCount), "", new FieldErrors());
-  if (r === null) t.invalid = true;
-  else t.expressions.push(r);
+  if (!newRequirement(isKnownId(key) ? key : 0, op, scratchIds(valueCount), "", new FieldErrors(), t.expressions)) {
+    t.invalid = true;
+  }
 }
 
 /** A matchFields entry of the current term: In/NotIn with exactly one value. */
@@ -315,6 +302,7 @@ export function nodeAffinityAddField(key: i32, operator: i32, valueCount: i32): 
 export function nodeAffinityFinish(): i32 {
   sealTerm();
   term = null;
+  if (nodeSelectorMap.requirementCount > 0) affinity.nodeSelectorLabels = nodeSelectorMap.build();
   return nodeAffinities.add(affinity);
 }
 

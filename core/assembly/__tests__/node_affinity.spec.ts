@@ -9,9 +9,7 @@ function term(key: string, op: Op, values: Array<string>): NodeSelectorTerm {
   t.hasExpressions = true;
   const ids = new StaticArray<i32>(values.length);
   for (let i = 0; i < values.length; i++) ids[i] = intern(values[i]);
-  const r = newRequirement(intern(key), op, ids, "", new FieldErrors());
-  if (r === null) t.invalid = true;
-  else t.expressions.push(r);
+  if (!newRequirement(intern(key), op, ids, "", new FieldErrors(), t.expressions)) t.invalid = true;
   t.seal();
   return t;
 }

@@ -128,6 +128,7 @@ describe("Selector.Matches", () => {
   it("matches nothing for labels.Nothing()", () => {
     const set = labels([]);
     expect(Selector.nothingSelector().matches(set.ptr, set.count)).toBe(false);
+    expect(Selector.nothingSelector().toString()).toBe("");
     expect(Selector.everything().matches(set.ptr, set.count)).toBe(true);
   });
 });

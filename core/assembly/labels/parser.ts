@@ -10,10 +10,10 @@
 import { FieldErrors } from "../util/field_errors";
 import { parseInt64Bytes } from "../util/int64";
 import { goQuote } from "../strings/go_format";
-import { internBytes, integerOf } from "../strings/intern";
+import { internBytes } from "../strings/intern";
 import { labelKeyErrors, isValidLabelKey, isValidLabelValue } from "./validation";
-import { Op, Requirement, reportRequirementErrors } from "./requirement";
-import { Selector } from "./selector";
+import { Op, reportRequirementErrors } from "./requirement";
+import { Selector, SelectorBuilder } from "./selector";
 import { Token, Tokens, scan } from "./lexer";
 
 /** The message of the last failed parse (Go's error string). */
@@ -23,7 +23,7 @@ export let parseError: string = "";
 let input: usize = 0;
 let tokens: Tokens = new Tokens();
 let position = 0;
-const reqs = new Array<Requirement>();
+const builder = new SelectorBuilder();
 /** The current requirement's values as (start, end) byte ranges of the input. */
 const valueRanges = new Array<i32>();
 const errors = new FieldErrors();
@@ -51,16 +51,14 @@ export function parse(at: usize, length: i32): Selector | null {
   input = at;
   tokens = scan(at, length);
   position = 0;
-  reqs.length = 0;
+  builder.reset();
   while (true) {
     const k = kind(true);
     if (k == Token.EndOfString) break;
     if (k != Token.Identifier && k != Token.DoesNotExist) {
       return fail("found '" + literal() + "', expected: !, identifier, or 'end of string'");
     }
-    const r = parseRequirement();
-    if (r === null) return fail("unable to parse requirement: " + parseError);
-    reqs.push(r);
+    if (!parseRequirement()) return fail("unable to parse requirement: " + parseError);
     const after = kind(true);
     if (after == Token.EndOfString) break;
     if (after != Token.Comma) return fail("found '" + literal() + "', expected: ',' or 'end of string'");
@@ -70,7 +68,7 @@ export function parse(at: usize, length: i32): Selector | null {
       return fail("found '" + literal() + "', expected: identifier after ','");
     }
   }
-  return Selector.sorted(reqs);
+  return builder.build();
 }
 
 function fail(message: string): Selector | null {
@@ -78,12 +76,13 @@ function fail(message: string): Selector | null {
   return null;
 }
 
-function failRequirement(message: string): Requirement | null {
+function failRequirement(message: string): bool {
   parseError = message;
-  return null;
+  return false;
 }
 
-function parseRequirement(): Requirement | null {
+/** Parses one requirement into the builder; false on error (message in `parseError`). */
+function parseRequirement(): bool {
   // Key, with `!` in front for DoesNotExist, or followed by ","/end for Exists.
   let op: i32 = -1;
   if (kind(true) == Token.DoesNotExist) {
@@ -123,7 +122,7 @@ function parseRequirement(): Requirement | null {
 
   // Values: a set, so deduplicated and sorted.
   if (op == Op.In || op == Op.NotIn) {
-    if (!parseValueSet()) return null;
+    if (!parseValueSet()) return false;
   } else {
     const k = kind(true);
     if (k == Token.EndOfString || k == Token.Comma) {
@@ -211,9 +210,9 @@ function compareRanges(aStart: i32, aEnd: i32, bStart: i32, bEnd: i32): i32 {
 
 /**
  * NewRequirement for the parsed key and value ranges. Valid input is interned straight
- * from the bytes; invalid input is reported without being interned.
+ * from the bytes into the builder; invalid input is reported without being interned.
  */
-function requirement(keyStart: i32, keyEnd: i32, op: Op): Requirement | null {
+function requirement(keyStart: i32, keyEnd: i32, op: Op): bool {
   const n = valueRanges.length >> 1;
   const ordered = op == Op.GreaterThan || op == Op.LessThan;
   let valid = true;
@@ -228,13 +227,12 @@ function requirement(keyStart: i32, keyEnd: i32, op: Op): Requirement | null {
     for (let i = 0; i < n; i++) values[i] = text(valueRanges[i << 1], valueRanges[(i << 1) + 1]);
     reportRequirementErrors(text(keyStart, keyEnd), op, values, "", errors);
     parseError = errors.aggregate();
-    return null;
+    return false;
   }
-  // Valid as checked above (the key was checked by the caller): intern and build directly.
-  const ids = new StaticArray<i32>(n);
+  // Valid as checked above (the key was checked by the caller): intern into the builder.
+  builder.begin(internBytes(input + <usize>keyStart, keyEnd - keyStart), op);
   for (let i = 0; i < n; i++) {
-    ids[i] = internBytes(input + <usize>valueRanges[i << 1], valueRanges[(i << 1) + 1] - valueRanges[i << 1]);
+    builder.value(internBytes(input + <usize>valueRanges[i << 1], valueRanges[(i << 1) + 1] - valueRanges[i << 1]));
   }
-  const key = internBytes(input + <usize>keyStart, keyEnd - keyStart);
-  return new Requirement(key, op, ids, ordered ? integerOf(ids[0]) : 0);
+  return true;
 }

@@ -1,11 +1,13 @@
 // labels.Requirement: one `key op values` clause of a selector, validated exactly as
-// Kubernetes' NewRequirement validates it, and matched against interned label sets.
+// Kubernetes' NewRequirement validates it. Valid requirements go into a SelectorBuilder,
+// which lays them out for matching (selector.ts).
 
-import { stringOf, isIntegerId, integerOf, bytesOf, byteLengthOf, compareIds } from "../strings/intern";
+import { stringOf, isIntegerId, bytesOf, byteLengthOf } from "../strings/intern";
 import { goQuote, goStringSlice } from "../strings/go_format";
 import { FieldErrors, childPath, indexPath } from "../util/field_errors";
 import { parseInt64 } from "../util/int64";
 import { labelKeyErrors, labelValueErrors, isValidLabelKey, isValidLabelValue } from "./validation";
+import { SelectorBuilder } from "./selector";
 
 /** selection.Operator. */
 export const enum Op {
@@ -18,105 +20,6 @@ export const enum Op {
   DoesNotExist = 6,
   GreaterThan = 7,
   LessThan = 8,
-}
-
-export class Requirement {
-  constructor(
-    public key: i32,
-    public op: Op,
-    /** Value ids in the order given (Kubernetes keeps duplicates from LabelSelectors). */
-    public values: StaticArray<i32>,
-    /** The single Gt/Lt operand, parsed. */
-    public threshold: i64,
-  ) {}
-
-  /** Matches one label set: `count` (key id, value id) pairs at `pairs`. */
-  @inline matches(pairs: usize, count: i32): bool {
-    const value = lookup(pairs, count, this.key);
-    switch (this.op) {
-      case Op.In:
-      case Op.Equals:
-      case Op.DoubleEquals:
-        return value >= 0 && this.hasValue(value);
-      case Op.NotIn:
-      case Op.NotEquals:
-        return value < 0 || !this.hasValue(value);
-      case Op.Exists:
-        return value >= 0;
-      case Op.DoesNotExist:
-        return value < 0;
-      case Op.GreaterThan:
-        return value >= 0 && isIntegerId(value) && integerOf(value) > this.threshold;
-      case Op.LessThan:
-        return value >= 0 && isIntegerId(value) && integerOf(value) < this.threshold;
-    }
-    return false;
-  }
-
-  @inline hasValue(value: i32): bool {
-    const values = this.values;
-    for (let i = 0, n = values.length; i < n; i++) {
-      if (unchecked(values[i]) == value) return true; // i < values.length
-    }
-    return false;
-  }
-
-  /** Requirement.String(): `!k`, `k`, `k=v`, `k==v`, `k!=v`, `k>v`, `k<v`, `k in (a,b)`. */
-  toString(): string {
-    const key = stringOf(this.key);
-    switch (this.op) {
-      case Op.Exists:
-        return key;
-      case Op.DoesNotExist:
-        return "!" + key;
-    }
-    let text = key;
-    switch (this.op) {
-      case Op.Equals: text += "="; break;
-      case Op.DoubleEquals: text += "=="; break;
-      case Op.NotEquals: text += "!="; break;
-      case Op.In: text += " in ("; break;
-      case Op.NotIn: text += " notin ("; break;
-      case Op.GreaterThan: text += ">"; break;
-      case Op.LessThan: text += "<"; break;
-    }
-    // Values print sorted, without changing the stored order.
-    const sorted = StaticArray.slice<i32>(this.values);
-    sortIds(sorted);
-    for (let i = 0; i < sorted.length; i++) {
-      if (i > 0) text += ",";
-      text += stringOf(sorted[i]);
-    }
-    if (this.op == Op.In || this.op == Op.NotIn) text += ")";
-    return text;
-  }
-}
-
-/** The value id of `key` in a label set, or -1 when the key is absent. */
-@inline export function lookup(pairs: usize, count: i32, key: i32): i32 {
-  for (let i = 0; i < count; i++) {
-    const pair = pairs + (<usize>i << 3);
-    if (load<i32>(pair) == key) return load<i32>(pair, 4);
-  }
-  return -1;
-}
-
-/** Insertion sort of ids by their bytes (stable; value lists are short). */
-export function sortIds(ids: StaticArray<i32>): void {
-  for (let i = 1; i < ids.length; i++) {
-    const id = ids[i];
-    let j = i;
-    while (j > 0 && compareIds(ids[j - 1], id) > 0) {
-      ids[j] = ids[j - 1];
-      j--;
-    }
-    ids[j] = id;
-  }
-}
-
-/** Byte-wise string order (UTF-16 order agrees on the ASCII that valid labels use). */
-export function compareStrings(a: string, b: string): i32 {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** NewRequirement's value-count rule for `op`. */
@@ -133,9 +36,10 @@ function countAllowed(op: Op, n: i32): bool {
 }
 
 /**
- * NewRequirement over interned strings. `values` null stands for Go's nil slice (it prints
- * differently from an empty one). Invalid input adds Kubernetes' messages to `errs`, with
- * field paths under `path` ("" for none), and returns null.
+ * NewRequirement over interned strings: adds the requirement to `into` when valid.
+ * `values` null stands for Go's nil slice (it prints differently from an empty one).
+ * Invalid input adds Kubernetes' messages to `errs`, with field paths under `path` ("" for
+ * none), and returns false.
  */
 export function newRequirement(
   key: i32,
@@ -143,7 +47,8 @@ export function newRequirement(
   values: StaticArray<i32> | null,
   path: string,
   errs: FieldErrors,
-): Requirement | null {
+  into: SelectorBuilder,
+): bool {
   const n = values === null ? 0 : values.length;
   let valid = isValidLabelKey(bytesOf(key), byteLengthOf(key)) && countAllowed(op, n);
   const ordered = op == Op.GreaterThan || op == Op.LessThan;
@@ -158,9 +63,11 @@ export function newRequirement(
       for (let i = 0; i < n; i++) strings[i] = stringOf(values[i]);
     }
     reportRequirementErrors(stringOf(key), op, strings, path, errs);
-    return null;
+    return false;
   }
-  return new Requirement(key, op, values === null ? new StaticArray<i32>(0) : values, ordered ? integerOf(values![0]) : 0);
+  into.begin(key, op);
+  for (let i = 0; i < n; i++) into.value(values![i]);
+  return true;
 }
 
 /** NewRequirement's error list, in Kubernetes' order: key, operator/values, each value. */

@@ -4,8 +4,7 @@
 // term that does not parse never matches, while the other terms are still evaluated; an
 // empty term, or an empty term list, matches no node.
 
-import { Selector } from "../labels/selector";
-import { Requirement } from "../labels/requirement";
+import { Selector, SelectorBuilder } from "../labels/selector";
 import { stringOf } from "../strings/intern";
 
 /** One matchFields entry: `key` In/NotIn a single value, compared as a field selector. */
@@ -22,7 +21,8 @@ export class FieldRequirement {
 }
 
 export class NodeSelectorTerm {
-  expressions: Array<Requirement> = new Array<Requirement>();
+  /** matchExpressions, collected while the term is built. */
+  expressions: SelectorBuilder = new SelectorBuilder();
   fields: Array<FieldRequirement> = new Array<FieldRequirement>();
   hasExpressions: bool = false;
   hasFields: bool = false;
@@ -31,7 +31,7 @@ export class NodeSelectorTerm {
   labels: Selector | null = null;
 
   seal(): void {
-    if (this.hasExpressions && !this.invalid) this.labels = Selector.sorted(this.expressions);
+    if (this.hasExpressions && !this.invalid) this.labels = this.expressions.build();
   }
 
   matches(nodeName: i32, pairs: usize, count: i32): bool {

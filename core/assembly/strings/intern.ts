@@ -17,8 +17,10 @@ const hashes = new Array<u32>();
 // Label values compared with Gt/Lt are parsed once, at interning time.
 const integerValues = new Array<i64>();
 const isInteger = new Array<bool>();
-// Strings are decoded from the arena on first request (printing, messages).
-const decoded = new Array<string | null>();
+// Strings decoded from the arena on request (printing, messages). A Map rather than an
+// array indexed by id: the collector scans references on every cycle, and only the few
+// strings ever printed should cost it anything.
+const decoded = new Map<i32, string>();
 // Open addressing, linear probing: id + 1, or 0 for an empty slot. Kept under half full.
 let slots = new StaticArray<i32>(1024);
 
@@ -62,7 +64,6 @@ function add(at: usize, length: i32, h: u32, slot: i32): i32 {
   offsets.push(arenaUsed);
   lengths.push(length);
   hashes.push(h);
-  decoded.push(null);
   const ok = parseInt64Bytes(at, length);
   isInteger.push(ok);
   integerValues.push(ok ? parsedInt64 : 0);
@@ -112,10 +113,9 @@ export function internedCount(): i32 {
 /** The string behind `id`; "" for ids the table never issued. */
 export function stringOf(id: i32): string {
   if (!isKnownId(id)) return "";
-  const cached = unchecked(decoded[id]); // id < count
-  if (cached !== null) return cached;
+  if (decoded.has(id)) return decoded.get(id);
   const s = String.UTF8.decodeUnsafe(bytesOf(id), <usize>byteLengthOf(id));
-  decoded[id] = s;
+  decoded.set(id, s);
   return s;
 }
 
