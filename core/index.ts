@@ -22,6 +22,8 @@ export interface Core {
   liveHandles(): number;
   /** Distinct strings the core has interned. */
   internedStrings(): number;
+  /** Size of the core's linear memory in bytes (it grows, never shrinks). */
+  memoryBytes(): number;
 }
 
 export interface LoadCoreOptions {
@@ -38,6 +40,7 @@ export async function loadCore(options: LoadCoreOptions = {}): Promise<Core> {
     taints: new TaintsApi(wasm),
     liveHandles: () => wasm.exports.liveHandles(),
     internedStrings: () => wasm.exports.internedCount(),
+    memoryBytes: () => wasm.exports.memory.buffer.byteLength,
   };
 }
 

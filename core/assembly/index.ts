@@ -2,8 +2,9 @@
 // through the scratch and output regions (abi/io.ts); objects stay inside, behind handles.
 // bindings/wasm/abi.ts describes the same surface from the host's side.
 
-import { reserveScratch, scratchString, scratchI32, scratchAddress, outputString, outputI32s, outputAddress } from "./abi/io";
+import { reserveScratch as reserveScratchArea, scratchString, scratchI32, scratchAddress, outputString, outputI32s, outputAddress } from "./abi/io";
 import { Handles } from "./abi/handles";
+import { collectIfDue } from "./abi/gc";
 import { internBytes, internedCount, stringOf, isKnownId } from "./strings/intern";
 import { goQuote } from "./strings/go_format";
 import { FieldErrors } from "./util/field_errors";
@@ -15,7 +16,13 @@ import { LabelSetTable } from "./labels/label_set_table";
 import { NodeAffinity, NodeSelectorTerm, FieldRequirement } from "./nodeaffinity/node_selector";
 import { TolerationOp, toleratesTaint as tolerates, anyToleratesTaint, effectSelected } from "./taints/toleration";
 
-export { reserveScratch, outputAddress, internedCount };
+export { outputAddress, internedCount };
+
+/** Address of a scratch area of at least `bytes` bytes (moves only when it grows). */
+export function reserveScratch(bytes: i32): usize {
+  collectIfDue();
+  return reserveScratchArea(bytes);
+}
 
 const selectors = new Handles<Selector>();
 const labelSetTables = new Handles<LabelSetTable>();
@@ -25,10 +32,12 @@ let lastError: string = "";
 
 /** Publishes the message of the last failed call; returns its UTF-8 length. */
 export function lastErrorMessage(): i32 {
+  collectIfDue();
   return outputString(lastError);
 }
 
 export function liveHandles(): i32 {
+  collectIfDue();
   return selectors.live + labelSetTables.live + nodeAffinities.live;
 }
 
@@ -36,11 +45,13 @@ export function liveHandles(): i32 {
 
 /** Interns the UTF-8 string in scratch[0, byteLength). */
 export function intern(byteLength: i32): i32 {
+  collectIfDue();
   return internBytes(scratchAddress(), byteLength);
 }
 
 /** Publishes the string behind `id`; returns its UTF-8 length. */
 export function stringById(id: i32): i32 {
+  collectIfDue();
   return outputString(stringOf(id));
 }
 
@@ -48,10 +59,12 @@ export function stringById(id: i32): i32 {
 
 /** Validates the label key in scratch; publishes the messages joined by "\n"; returns their UTF-8 length (0: valid). */
 export function validateLabelKey(byteLength: i32): i32 {
+  collectIfDue();
   return publishMessages(labelKeyErrors(scratchString(byteLength)));
 }
 
 export function validateLabelValue(byteLength: i32): i32 {
+  collectIfDue();
   return publishMessages(labelValueErrors(scratchString(byteLength)));
 }
 
@@ -63,6 +76,7 @@ function publishMessages(messages: Array<string>): i32 {
 
 /** labels.Parse of the UTF-8 selector in scratch: a selector handle, or 0 (see lastErrorMessage). */
 export function parseSelector(byteLength: i32): i32 {
+  collectIfDue();
   const s = parse(scratchAddress(), byteLength);
   if (s === null) {
     lastError = parseError;
@@ -73,12 +87,14 @@ export function parseSelector(byteLength: i32): i32 {
 
 /** Publishes the selector's canonical String(); returns its UTF-8 length. */
 export function selectorString(h: i32): i32 {
+  collectIfDue();
   const s = selectors.get(h);
   return outputString(s === null ? "" : s.toString());
 }
 
 /** Matches the label set in scratch: `pairCount` (key id, value id) pairs. */
 export function selectorMatches(h: i32, pairCount: i32): bool {
+  collectIfDue();
   const s = selectors.get(h);
   return s !== null && s.matches(scratchAddress(), pairCount);
 }
@@ -87,6 +103,7 @@ let filterOut = new StaticArray<i32>(0);
 
 /** Publishes the indices of the table's sets that the selector matches; returns how many. */
 export function selectorFilter(h: i32, table: i32): i32 {
+  collectIfDue();
   const s = selectors.get(h);
   const t = labelSetTables.get(table);
   if (s === null || t === null) return 0;
@@ -97,6 +114,7 @@ export function selectorFilter(h: i32, table: i32): i32 {
 }
 
 export function releaseSelector(h: i32): void {
+  collectIfDue();
   selectors.release(h);
 }
 
@@ -106,12 +124,14 @@ const building = new SelectorBuilder();
 let buildFailed = false;
 
 export function labelSelectorBegin(): void {
+  collectIfDue();
   building.reset();
   buildFailed = false;
 }
 
 /** A matchLabels entry (callers send them sorted by key). */
 export function labelSelectorAddMatchLabel(key: i32, value: i32): bool {
+  collectIfDue();
   if (buildFailed) return false;
   if (!isKnownId(key)) key = 0;
   if (!isKnownId(value)) value = 0;
@@ -125,6 +145,7 @@ export function labelSelectorAddMatchLabel(key: i32, value: i32): bool {
  * ids are in scratch; `valuesNil` tells a missing `values` from an empty list.
  */
 export function labelSelectorAddExpression(key: i32, operator: i32, valueCount: i32, valuesNil: bool): bool {
+  collectIfDue();
   if (buildFailed) return false;
   if (!isKnownId(key)) key = 0;
   const name = stringOf(operator);
@@ -144,12 +165,14 @@ export function labelSelectorAddExpression(key: i32, operator: i32, valueCount: 
 
 /** The selector built since labelSelectorBegin: a handle, or 0 when a clause failed. */
 export function labelSelectorFinish(): i32 {
+  collectIfDue();
   if (buildFailed) return 0;
   return selectors.add(building.build());
 }
 
 /** labels.Nothing(): what a null LabelSelector converts to. */
 export function nothingSelector(): i32 {
+  collectIfDue();
   return selectors.add(Selector.nothingSelector());
 }
 
@@ -181,6 +204,7 @@ let loadedPairs = 0;
 
 /** Starts loading `setCount` label sets holding `pairCount` (key id, value id) pairs in all. */
 export function labelSetsBegin(setCount: i32, pairCount: i32): void {
+  collectIfDue();
   loading = new LabelSetTable(new StaticArray<i32>(setCount + 1), new StaticArray<i32>(pairCount << 1));
   loadedSets = 0;
   loadedPairs = 0;
@@ -191,6 +215,7 @@ export function labelSetsBegin(setCount: i32, pairCount: i32): void {
  * back. Returns false (and loads nothing) when they would overflow the sizes given to begin.
  */
 export function labelSetsAppend(setCount: i32): bool {
+  collectIfDue();
   const table = loading;
   if (table === null || loadedSets + setCount > table.count) return false;
   let pairs = 0;
@@ -212,6 +237,7 @@ export function labelSetsAppend(setCount: i32): bool {
 
 /** The loaded table's handle, or 0 when fewer sets arrived than announced. */
 export function labelSetsFinish(): i32 {
+  collectIfDue();
   const table = loading;
   loading = null;
   if (table === null || loadedSets != table.count) return 0;
@@ -219,6 +245,7 @@ export function labelSetsFinish(): i32 {
 }
 
 export function releaseLabelSets(h: i32): void {
+  collectIfDue();
   labelSetTables.release(h);
 }
 
@@ -232,6 +259,7 @@ let term: NodeSelectorTerm | null = null;
 const nodeSelectorMap = new SelectorBuilder();
 
 export function nodeAffinityBegin(): void {
+  collectIfDue();
   affinity = new NodeAffinity();
   term = null;
   nodeSelectorMap.reset();
@@ -239,16 +267,19 @@ export function nodeAffinityBegin(): void {
 
 /** A spec.nodeSelector entry: an exact-match label, not validated (SelectorFromSet). */
 export function nodeAffinityAddNodeSelectorLabel(key: i32, value: i32): void {
+  collectIfDue();
   nodeSelectorMap.begin(isKnownId(key) ? key : 0, Op.Equals);
   nodeSelectorMap.value(isKnownId(value) ? value : 0);
 }
 
 /** Marks required node affinity as present (an empty term list then matches no node). */
 export function nodeAffinityBeginRequired(): void {
+  collectIfDue();
   affinity.required = new Array<NodeSelectorTerm>();
 }
 
 export function nodeAffinityBeginTerm(): void {
+  collectIfDue();
   sealTerm();
   const t = new NodeSelectorTerm();
   term = t;
@@ -267,6 +298,7 @@ function sealTerm(): void {
 
 /** A matchExpressions entry of the current term; `valueCount` value ids in scratch. */
 export function nodeAffinityAddExpression(key: i32, operator: i32, valueCount: i32): void {
+  collectIfDue();
   const t = term;
   if (t === null) return;
   t.hasExpressions = true;
@@ -289,6 +321,7 @@ export function nodeAffinityAddExpression(key: i32, operator: i32, valueCount: i
 
 /** A matchFields entry of the current term: In/NotIn with exactly one value. */
 export function nodeAffinityAddField(key: i32, operator: i32, valueCount: i32): void {
+  collectIfDue();
   const t = term;
   if (t === null) return;
   t.hasFields = true;
@@ -300,6 +333,7 @@ export function nodeAffinityAddField(key: i32, operator: i32, valueCount: i32): 
 }
 
 export function nodeAffinityFinish(): i32 {
+  collectIfDue();
   sealTerm();
   term = null;
   if (nodeSelectorMap.requirementCount > 0) affinity.nodeSelectorLabels = nodeSelectorMap.build();
@@ -308,11 +342,13 @@ export function nodeAffinityFinish(): i32 {
 
 /** Matches a node: its name id (0 when unnamed) and `pairCount` label pairs in scratch. */
 export function nodeAffinityMatches(h: i32, nodeName: i32, pairCount: i32): bool {
+  collectIfDue();
   const a = nodeAffinities.get(h);
   return a !== null && a.matches(nodeName, scratchAddress(), pairCount);
 }
 
 export function releaseNodeAffinity(h: i32): void {
+  collectIfDue();
   nodeAffinities.release(h);
 }
 
@@ -322,11 +358,13 @@ export function toleratesTaint(
   key: i32, operator: i32, value: i32, effect: i32,
   taintKey: i32, taintValue: i32, taintEffect: i32, comparisonOperators: bool,
 ): bool {
+  collectIfDue();
   return tolerates(key, <TolerationOp>operator, value, effect, taintKey, taintValue, taintEffect, comparisonOperators);
 }
 
 /** Scratch: `tolerationCount` tolerations (4 i32s each), then one taint (3 i32s). */
 export function tolerationsTolerateTaint(tolerationCount: i32, comparisonOperators: bool): bool {
+  collectIfDue();
   const base = scratchAddress();
   return anyToleratesTaint(base, tolerationCount, base + (<usize>tolerationCount << 4), comparisonOperators);
 }
@@ -336,6 +374,7 @@ export function tolerationsTolerateTaint(tolerationCount: i32, comparisonOperato
  * The index of the first taint with a selected effect that no toleration tolerates, or -1.
  */
 export function findUntoleratedTaint(taintCount: i32, tolerationCount: i32, effectMask: i32, comparisonOperators: bool): i32 {
+  collectIfDue();
   const taints = scratchAddress();
   const tolerations = taints + <usize>taintCount * 12;
   for (let i = 0; i < taintCount; i++) {

@@ -42,6 +42,27 @@ describe("loadCore", () => {
     expect(Array.from(compiled.filter(sets))).toEqual(expected);
   });
 
+  it("collects garbage: memory stays bounded over many compile/dispose cycles", async () => {
+    const core = await loadCore();
+    const selectors = ["app in (web,api),tier!=db,env", "x notin (a,b,c),y>5,!z", "k8s.io/zone=us-east-1a"];
+    const round = () => {
+      for (let i = 0; i < 20_000; i++) {
+        const c = core.labels.compile(selectors[i % 3]);
+        c.toString();
+        c.dispose();
+        try {
+          core.labels.compile(`bad key ${i % 3}`); // errors allocate messages too
+        } catch {}
+      }
+    };
+    round();
+    const after = core.memoryBytes();
+    for (let i = 0; i < 5; i++) round();
+    // 100,000 more cycles (each allocating several objects) without growing the memory.
+    expect(core.memoryBytes()).toBe(after);
+    expect(core.memoryBytes()).toBeLessThan(8 * 2 ** 20);
+  });
+
   it("survives memory growth between calls (views are re-taken)", async () => {
     const core = await loadCore();
     const compiled = core.labels.compile("tier in (a,b)");

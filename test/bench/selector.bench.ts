@@ -31,6 +31,8 @@ function labelSets(count: number): Record<string, string>[] {
   return out;
 }
 
+const median = (samples: number[]) => samples.sort((a, b) => a - b)[samples.length >> 1];
+
 /** Median of `rounds` timings of fn(), in ms. */
 function time(rounds: number, fn: () => void): number {
   const samples: number[] = [];
@@ -39,8 +41,18 @@ function time(rounds: number, fn: () => void): number {
     fn();
     samples.push(performance.now() - t0);
   }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
+  return median(samples);
+}
+
+/** Medians of a and b timed in alternating rounds, so drift on a shared machine hits both. */
+function timePair(rounds: number, a: () => void, b: () => void): [number, number] {
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    as.push(time(1, a));
+    bs.push(time(1, b));
+  }
+  return [median(as), median(bs)];
 }
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0));
@@ -63,14 +75,17 @@ async function main() {
 
   let wasmCount = 0;
   let baseCount = 0;
-  const wasmMs = time(ROUNDS, () => {
-    wasmCount = compiled.filter(batch).length;
-  });
-  const baseMs = time(ROUNDS, () => {
-    let n = 0;
-    for (let i = 0; i < sets.length; i++) if (baselineMatches(baseline, sets[i])) n++;
-    baseCount = n;
-  });
+  const [wasmMs, baseMs] = timePair(
+    ROUNDS,
+    () => {
+      wasmCount = compiled.filter(batch).length;
+    },
+    () => {
+      let n = 0;
+      for (let i = 0; i < sets.length; i++) if (baselineMatches(baseline, sets[i])) n++;
+      baseCount = n;
+    },
+  );
   if (wasmCount !== baseCount) throw new Error(`bench: wasm matched ${wasmCount}, baseline ${baseCount}`);
 
   // Per-call matching from JS objects (interning + boundary crossing each call).
@@ -88,12 +103,15 @@ async function main() {
     "kubernetes.io/hostname notin (node-1,node-2),topology.kubernetes.io/zone=us-east-1a",
   ];
   const PARSES = 20_000;
-  const wasmParseMs = time(7, () => {
-    for (let i = 0; i < PARSES; i++) core.labels.compile(selectors[i % selectors.length]).dispose();
-  });
-  const baseParseMs = time(7, () => {
-    for (let i = 0; i < PARSES; i++) baselineParse(selectors[i % selectors.length]);
-  });
+  const [wasmParseMs, baseParseMs] = timePair(
+    ROUNDS,
+    () => {
+      for (let i = 0; i < PARSES; i++) core.labels.compile(selectors[i % selectors.length]).dispose();
+    },
+    () => {
+      for (let i = 0; i < PARSES; i++) baselineParse(selectors[i % selectors.length]);
+    },
+  );
   const wasmCanonicalMs = time(7, () => {
     for (let i = 0; i < PARSES; i++) {
       const c = core.labels.compile(selectors[i % selectors.length]);
@@ -115,7 +133,7 @@ async function main() {
     console.log(`| ${name} | ${fmt(wasm)} | ${fmt(base)} | ${(wasm / base).toFixed(2)}× |`);
   }
   console.log("");
-  console.log(`filter over 100k sets: Wasm ${wasmMs.toFixed(2)} ms, baseline ${baseMs.toFixed(2)} ms (median of ${ROUNDS})`);
+  console.log(`filter over 100k sets: Wasm ${wasmMs.toFixed(2)} ms, baseline ${baseMs.toFixed(2)} ms (medians of ${ROUNDS} alternating rounds)`);
   console.log(`per-call matches(labels object) from JS: ${fmt(perCallSets.length / (perCallMs / 1000))}/s (interning + boundary per call)`);
   console.log(`parse + canonical String(): ${fmt(PARSES / (wasmCanonicalMs / 1000))}/s`);
   // The core's table is exactly (sets + 1) offsets and 2 i32s per label; Wasm memory grows
