@@ -10,6 +10,7 @@ import { instantiateCore } from "../bindings/wasm/load.js";
 import { LabelsApi } from "./labels.js";
 import { NodeAffinityApi } from "./node-affinity.js";
 import { TaintsApi } from "./taints.js";
+import { SchedulerApi } from "./scheduler/index.js";
 
 export interface Core {
   /** Label selectors, LabelSelectors, label key/value validation. */
@@ -18,6 +19,8 @@ export interface Core {
   readonly nodeAffinity: NodeAffinityApi;
   /** Taints and tolerations. */
   readonly taints: TaintsApi;
+  /** kube-scheduler's framework and plugins: evaluate() one pod, or create() a cached scheduler. */
+  readonly scheduler: SchedulerApi;
   /** Objects held in the core for the host (compiled selectors, loaded label sets...). */
   liveHandles(): number;
   /** Distinct strings the core has interned. */
@@ -38,6 +41,7 @@ export async function loadCore(options: LoadCoreOptions = {}): Promise<Core> {
     labels: new LabelsApi(wasm),
     nodeAffinity: new NodeAffinityApi(wasm),
     taints: new TaintsApi(wasm),
+    scheduler: new SchedulerApi(wasm),
     liveHandles: () => wasm.exports.liveHandles(),
     internedStrings: () => wasm.exports.internedCount(),
     memoryBytes: () => wasm.exports.memory.buffer.byteLength,
@@ -50,4 +54,7 @@ export type { Labels } from "./labels.js";
 export { NodeAffinityApi, CompiledNodeAffinity } from "./node-affinity.js";
 export { TaintsApi } from "./taints.js";
 export type { TolerationOptions, UntoleratedTaintOptions } from "./taints.js";
+export { SchedulerApi, StatefulScheduler } from "./scheduler/index.js";
+export type { ScheduleResult, NodeResult, EvaluateInput, CreateOptions, ProfileInput, StatusCode } from "./scheduler/index.js";
+export type { KubeSchedulerConfiguration, KubeSchedulerProfile, ResolvedProfile } from "./scheduler/profile.js";
 export type * from "./types/index.js";

@@ -15,7 +15,15 @@ if (!existsSync("bindings/wasm/generated/core-wasm.ts")) {
 let failed = 0;
 for (const file of readdirSync("test/bench").filter((f) => f.endsWith(".bench.ts"))) {
   const out = join("build/bench", file.replace(/\.ts$/, ".mjs"));
-  await esbuild.build({ entryPoints: [join("test/bench", file)], bundle: true, platform: "node", format: "esm", outfile: out, logLevel: "warning" });
+  await esbuild.build({
+    entryPoints: [join("test/bench", file)],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    packages: "external", // dependencies load from node_modules as they are
+    outfile: out,
+    logLevel: "warning",
+  });
   const r = spawnSync(process.execPath, ["--expose-gc", out], { stdio: "inherit" });
   if (r.status !== 0) failed++;
 }

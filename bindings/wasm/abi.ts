@@ -48,6 +48,19 @@ export interface CoreExports {
   nodeAffinityMatches(handle: number, nodeName: number, pairCount: number): number;
   releaseNodeAffinity(handle: number): void;
 
+  schedulerCreate(percentageOfNodesToScore: number, seed: bigint): number;
+  releaseScheduler(handle: number): void;
+  schedulerAddPlugin(handle: number, name: number, points: number, weight: number): number;
+  schedulerSetFitScoring(handle: number, strategy: number, resourceCount: number, shapeCount: number): number;
+  schedulerSetBalancedResources(handle: number, count: number): number;
+  schedulerSetNode(handle: number, length: number): number;
+  schedulerRemoveNode(handle: number, name: number): number;
+  schedulerSetPod(handle: number, length: number): number;
+  schedulerRemovePod(handle: number, key: number): number;
+  schedulerNodeCount(handle: number): number;
+  schedulerSchedule(handle: number, length: number, explain: number): number;
+  schedulerScores(handle: number): number;
+
   toleratesTaint(
     key: number, operator: number, value: number, effect: number,
     taintKey: number, taintValue: number, taintEffect: number, comparisonOperators: number,

@@ -16,6 +16,7 @@ export class WasmCore {
   private scratchCapacity = 0;
   private scratchBytes: Uint8Array = new Uint8Array(0);
   private readonly ids = new Map<string, number>();
+  private readonly texts = new Map<number, string>();
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
 
@@ -109,6 +110,23 @@ export class WasmCore {
     const at = this.exports.outputAddress();
     this.views();
     return this.ints.slice(at >>> 2, (at >>> 2) + count);
+  }
+
+  /** The string behind an id (from this host's interning, or asked of the core once). */
+  text(id: number): string {
+    let s = this.texts.get(id);
+    if (s === undefined) {
+      s = this.readOutput(this.exports.stringById(id));
+      this.texts.set(id, s);
+    }
+    return s;
+  }
+
+  /** A copy of `count` f64s a call just published in the output region. */
+  readOutputFloats(count: number): Float64Array {
+    const at = this.exports.outputAddress();
+    this.views();
+    return new Float64Array(this.bytes.buffer.slice(at, at + count * 8));
   }
 
   lastError(): string {

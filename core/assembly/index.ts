@@ -13,7 +13,7 @@ import { Selector, SelectorBuilder } from "./labels/selector";
 import { parse, parseError } from "./labels/parser";
 import { labelKeyErrors, labelValueErrors } from "./labels/validation";
 import { LabelSetTable } from "./labels/label_set_table";
-import { NodeAffinity, NodeSelectorTerm, FieldRequirement } from "./nodeaffinity/node_selector";
+import { NodeAffinity, NodeSelectorTerm } from "./nodeaffinity/node_selector";
 import { TolerationOp, toleratesTaint as tolerates, anyToleratesTaint, effectSelected } from "./taints/toleration";
 
 export { outputAddress, internedCount };
@@ -251,9 +251,6 @@ export function releaseLabelSets(h: i32): void {
 
 // ---- node affinity ---------------------------------------------------------------------
 
-/** Node selector operators, as the host encodes them. */
-const NS_IN = 0, NS_NOT_IN = 1, NS_EXISTS = 2, NS_DOES_NOT_EXIST = 3, NS_GT = 4, NS_LT = 5;
-
 let affinity = new NodeAffinity();
 let term: NodeSelectorTerm | null = null;
 const nodeSelectorMap = new SelectorBuilder();
@@ -300,36 +297,14 @@ function sealTerm(): void {
 export function nodeAffinityAddExpression(key: i32, operator: i32, valueCount: i32): void {
   collectIfDue();
   const t = term;
-  if (t === null) return;
-  t.hasExpressions = true;
-  let op: Op;
-  switch (operator) {
-    case NS_IN: op = Op.In; break;
-    case NS_NOT_IN: op = Op.NotIn; break;
-    case NS_EXISTS: op = Op.Exists; break;
-    case NS_DOES_NOT_EXIST: op = Op.DoesNotExist; break;
-    case NS_GT: op = Op.GreaterThan; break;
-    case NS_LT: op = Op.LessThan; break;
-    default:
-      t.invalid = true;
-      return;
-  }
-  if (!newRequirement(isKnownId(key) ? key : 0, op, scratchIds(valueCount), "", new FieldErrors(), t.expressions)) {
-    t.invalid = true;
-  }
+  if (t !== null) t.addExpression(key, operator, scratchIds(valueCount));
 }
 
 /** A matchFields entry of the current term: In/NotIn with exactly one value. */
 export function nodeAffinityAddField(key: i32, operator: i32, valueCount: i32): void {
   collectIfDue();
   const t = term;
-  if (t === null) return;
-  t.hasFields = true;
-  if ((operator != NS_IN && operator != NS_NOT_IN) || valueCount != 1) {
-    t.invalid = true;
-    return;
-  }
-  t.fields.push(new FieldRequirement(key, operator == NS_NOT_IN, scratchI32(0)));
+  if (t !== null) t.addField(key, operator, scratchIds(valueCount));
 }
 
 export function nodeAffinityFinish(): i32 {
@@ -384,3 +359,4 @@ export function findUntoleratedTaint(taintCount: i32, tolerationCount: i32, effe
   }
   return -1;
 }
+export * from "./scheduler/abi";

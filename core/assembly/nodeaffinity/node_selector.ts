@@ -5,7 +5,12 @@
 // empty term, or an empty term list, matches no node.
 
 import { Selector, SelectorBuilder } from "../labels/selector";
-import { stringOf } from "../strings/intern";
+import { Op, newRequirement } from "../labels/requirement";
+import { stringOf, isKnownId } from "../strings/intern";
+import { FieldErrors } from "../util/field_errors";
+
+/** v1.NodeSelectorOperator as the host encodes it. */
+export const NS_IN = 0, NS_NOT_IN = 1, NS_EXISTS = 2, NS_DOES_NOT_EXIST = 3, NS_GT = 4, NS_LT = 5;
 
 /** One matchFields entry: `key` In/NotIn a single value, compared as a field selector. */
 export class FieldRequirement {
@@ -29,6 +34,34 @@ export class NodeSelectorTerm {
   invalid: bool = false;
   /** Built from `expressions` when the term is sealed. */
   labels: Selector | null = null;
+
+  /** A matchExpressions entry (value ids); an invalid one makes the whole term invalid. */
+  addExpression(key: i32, operator: i32, values: StaticArray<i32>): void {
+    this.hasExpressions = true;
+    let op: Op;
+    switch (operator) {
+      case NS_IN: op = Op.In; break;
+      case NS_NOT_IN: op = Op.NotIn; break;
+      case NS_EXISTS: op = Op.Exists; break;
+      case NS_DOES_NOT_EXIST: op = Op.DoesNotExist; break;
+      case NS_GT: op = Op.GreaterThan; break;
+      case NS_LT: op = Op.LessThan; break;
+      default:
+        this.invalid = true;
+        return;
+    }
+    if (!newRequirement(isKnownId(key) ? key : 0, op, values, "", new FieldErrors(), this.expressions)) this.invalid = true;
+  }
+
+  /** A matchFields entry: In/NotIn with exactly one value. */
+  addField(key: i32, operator: i32, values: StaticArray<i32>): void {
+    this.hasFields = true;
+    if ((operator != NS_IN && operator != NS_NOT_IN) || values.length != 1) {
+      this.invalid = true;
+      return;
+    }
+    this.fields.push(new FieldRequirement(key, operator == NS_NOT_IN, values[0]));
+  }
 
   seal(): void {
     if (this.hasExpressions && !this.invalid) this.labels = this.expressions.build();

@@ -1,0 +1,196 @@
+// The scheduler's exports (re-exported by core/assembly/index.ts). Pods and nodes arrive
+// as i32 records in scratch (layout: bindings/wasm/records.ts); results leave through the
+// output region. Every export starts with collectIfDue() (see abi/gc.ts).
+
+import { collectIfDue } from "../abi/gc";
+import { scratchAddress, scratchI32, outputI32s } from "../abi/io";
+import { Handles } from "../abi/handles";
+import { stringOf, isKnownId } from "../strings/intern";
+import { beginRecord, overrun } from "./record";
+import { NodeInfo, readNode } from "./node_info";
+import { readPod } from "./pod_info";
+import { Scheduler, EnabledPlugin } from "./scheduler";
+import { newPlugin } from "./registry";
+import { resourceIndex } from "./resources";
+import { NodeResourcesFit, ScoringStrategy } from "./plugins/node_resources_fit";
+import { BalancedAllocation } from "./plugins/balanced_allocation";
+
+const schedulers = new Handles<Scheduler>();
+
+export function schedulerCreate(percentageOfNodesToScore: i32, seed: i64): i32 {
+  collectIfDue();
+  const s = new Scheduler(<u64>seed);
+  s.percentageOfNodesToScore = percentageOfNodesToScore;
+  return schedulers.add(s);
+}
+
+export function releaseScheduler(h: i32): void {
+  collectIfDue();
+  schedulers.release(h);
+}
+
+/** Enables the plugin named by `name` (an interned id) at `points` with `weight`; false if unknown. */
+export function schedulerAddPlugin(h: i32, name: i32, points: i32, weight: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null || !isKnownId(name)) return false;
+  const plugin = newPlugin(stringOf(name), s.cache);
+  if (plugin === null) return false;
+  s.enabled.push(new EnabledPlugin(plugin, points & plugin.points, weight));
+  return true;
+}
+
+function findPlugin(s: Scheduler, name: string): i32 {
+  for (let i = 0; i < s.enabled.length; i++) if (s.enabled[i].plugin.name == name) return i;
+  return -1;
+}
+
+/**
+ * NodeResourcesFitArgs.scoringStrategy. Scratch: `resourceCount` (name id, weight) pairs,
+ * then `shapeCount` (utilization, score) pairs.
+ */
+export function schedulerSetFitScoring(h: i32, strategy: i32, resourceCount: i32, shapeCount: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null) return false;
+  const at = findPlugin(s, "NodeResourcesFit");
+  if (at < 0) return false;
+  const scoring = new ScoringStrategy();
+  scoring.strategy = strategy;
+  scoring.resources = new Array<i32>();
+  scoring.weights = new Array<i64>();
+  for (let i = 0; i < resourceCount; i++) {
+    scoring.resources.push(resourceIndex(scratchI32(i * 2)));
+    scoring.weights.push(scratchI32(i * 2 + 1));
+  }
+  const base = resourceCount * 2;
+  for (let i = 0; i < shapeCount; i++) {
+    scoring.shapeUtilization.push(scratchI32(base + i * 2));
+    scoring.shapeScore.push(scratchI32(base + i * 2 + 1));
+  }
+  (<NodeResourcesFit>s.enabled[at].plugin).scoring = scoring;
+  return true;
+}
+
+/** NodeResourcesBalancedAllocationArgs.resources: `count` resource name ids in scratch. */
+export function schedulerSetBalancedResources(h: i32, count: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null) return false;
+  const at = findPlugin(s, "NodeResourcesBalancedAllocation");
+  if (at < 0) return false;
+  const resources = new Array<i32>();
+  for (let i = 0; i < count; i++) resources.push(resourceIndex(scratchI32(i)));
+  (<BalancedAllocation>s.enabled[at].plugin).resources = resources;
+  return true;
+}
+
+/** Adds or updates the node whose record (`length` i32s) is in scratch. */
+export function schedulerSetNode(h: i32, length: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null) return false;
+  beginRecord(scratchAddress(), length);
+  const node = new NodeInfo();
+  readNode(node);
+  if (overrun) return false;
+  s.cache.setNode(node);
+  return true;
+}
+
+export function schedulerRemoveNode(h: i32, name: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  return s !== null && s.cache.removeNode(name);
+}
+
+/** Adds or updates the pod whose record is in scratch (counted on its node if bound). */
+export function schedulerSetPod(h: i32, length: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null) return false;
+  beginRecord(scratchAddress(), length);
+  const pod = readPod();
+  if (overrun) return false;
+  s.cache.setPod(pod);
+  return true;
+}
+
+export function schedulerRemovePod(h: i32, key: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  return s !== null && s.cache.removePod(key);
+}
+
+export function schedulerNodeCount(h: i32): i32 {
+  collectIfDue();
+  const s = schedulers.get(h);
+  return s === null ? 0 : s.cache.nodes.length;
+}
+
+const result = new Array<i32>();
+let resultOutput = new StaticArray<i32>(0);
+
+/**
+ * Runs one cycle for the pod whose record is in scratch. Publishes, as i32s:
+ * [chosen node name id (0: none), evaluated count E, plugin count P, histogram size H,
+ *  H × (reason id, nodes giving it),
+ *  then, when `explain`, per evaluated node: name id, code, failing plugin (-1), reason count, reason ids...].
+ * Returns the number of i32s, or -1 for a malformed record. Scores: schedulerScores().
+ */
+export function schedulerSchedule(h: i32, length: i32, explain: bool): i32 {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null) return -1;
+  beginRecord(scratchAddress(), length);
+  const pod = readPod();
+  if (overrun) return -1;
+  s.schedule(pod);
+  const chosen = s.chosen;
+  const out = result;
+  out.length = 0;
+  out.push(chosen === null ? 0 : chosen.name);
+  out.push(s.evaluated.length);
+  out.push(s.enabled.length);
+  out.push(0);
+  if (chosen === null) {
+    s.reasonHistogram(out);
+    out[3] = (out.length - 4) >> 1;
+  }
+  if (explain) {
+    for (let i = 0; i < s.evaluated.length; i++) {
+      out.push(s.evaluated[i].name);
+      out.push(s.codes[i]);
+      out.push(s.failedPlugin[i]);
+      const from = s.reasonStart[i];
+      const to = s.reasonStart[i + 1];
+      out.push(to - from);
+      for (let k = from; k < to; k++) out.push(s.reasonIds[k]);
+    }
+  }
+  if (resultOutput.length < out.length) resultOutput = new StaticArray<i32>(out.length << 1);
+  for (let i = 0; i < out.length; i++) unchecked((resultOutput[i] = out[i])); // i < out.length <= resultOutput.length
+  outputI32s(resultOutput);
+  return out.length;
+}
+
+let scoreOutput = new StaticArray<f64>(0);
+
+/**
+ * Publishes the last cycle's scores as f64s: per evaluated node, the weighted total, then
+ * per enabled plugin its normalized score or -1 (not scored). Returns how many f64s.
+ */
+export function schedulerScores(h: i32): i32 {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null) return 0;
+  const e = s.evaluated.length;
+  const p = s.enabled.length;
+  if (scoreOutput.length < e * (p + 1)) scoreOutput = new StaticArray<f64>(e * (p + 1));
+  for (let i = 0; i < e; i++) {
+    scoreOutput[i * (p + 1)] = s.totals[i];
+    for (let k = 0; k < p; k++) scoreOutput[i * (p + 1) + 1 + k] = s.scores[i * p + k];
+  }
+  outputI32s(changetype<StaticArray<i32>>(scoreOutput));
+  return e * (p + 1);
+}

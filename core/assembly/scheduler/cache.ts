@@ -1,0 +1,83 @@
+// The scheduler's cache: nodes (in a dense list, the order filtering walks) and pods by
+// key, kept up to date incrementally by the host (add/update/remove), plus the image
+// spread ImageLocality reads.
+
+import { NodeInfo } from "./node_info";
+import { PodInfo } from "./pod_info";
+import { ImageSpread } from "./plugins/image_locality";
+
+export class Cache implements ImageSpread {
+  nodes: Array<NodeInfo> = new Array<NodeInfo>();
+  nodeByName: Map<i32, NodeInfo> = new Map<i32, NodeInfo>();
+  podByKey: Map<i32, PodInfo> = new Map<i32, PodInfo>();
+  /** image name id → number of nodes listing it. */
+  imageNodes: Map<i32, i32> = new Map<i32, i32>();
+
+  nodesWithImage(name: i32): i32 {
+    return this.imageNodes.has(name) ? this.imageNodes.get(name) : 0;
+  }
+
+  nodeCount(): i32 {
+    return this.nodes.length;
+  }
+
+  /** Adds or replaces a node (its pods stay). `fresh` holds the decoded node fields. */
+  setNode(fresh: NodeInfo): void {
+    const existing = this.nodeByName.has(fresh.name) ? this.nodeByName.get(fresh.name) : null;
+    if (existing !== null) {
+      this.countImages(existing, -1);
+      existing.unschedulable = fresh.unschedulable;
+      existing.labels = fresh.labels;
+      existing.taints = fresh.taints;
+      existing.allocatable = fresh.allocatable;
+      existing.images = fresh.images;
+      this.countImages(existing, 1);
+      return;
+    }
+    fresh.index = this.nodes.length;
+    this.nodes.push(fresh);
+    this.nodeByName.set(fresh.name, fresh);
+    this.countImages(fresh, 1);
+    // Pods that were bound to this node before it (re)appeared.
+    const pods = this.podByKey.values();
+    for (let i = 0; i < pods.length; i++) if (pods[i].nodeName == fresh.name) fresh.addPod(pods[i]);
+  }
+
+  removeNode(name: i32): bool {
+    if (!this.nodeByName.has(name)) return false;
+    const node = this.nodeByName.get(name);
+    this.countImages(node, -1);
+    this.nodeByName.delete(name);
+    const last = this.nodes.pop();
+    if (last !== node) {
+      last.index = node.index;
+      this.nodes[node.index] = last;
+    }
+    return true;
+  }
+
+  /** Adds or replaces a pod; a pod with a node name counts on that node. */
+  setPod(pod: PodInfo): void {
+    this.removePod(pod.key);
+    this.podByKey.set(pod.key, pod);
+    if (pod.nodeName != 0 && this.nodeByName.has(pod.nodeName)) this.nodeByName.get(pod.nodeName).addPod(pod);
+  }
+
+  removePod(key: i32): bool {
+    if (!this.podByKey.has(key)) return false;
+    const pod = this.podByKey.get(key);
+    this.podByKey.delete(key);
+    if (pod.nodeName != 0 && this.nodeByName.has(pod.nodeName)) this.nodeByName.get(pod.nodeName).removePod(pod);
+    return true;
+  }
+
+  private countImages(node: NodeInfo, delta: i32): void {
+    const names = node.images.keys();
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      const n = this.nodesWithImage(name) + delta;
+      if (n > 0) this.imageNodes.set(name, n);
+      else this.imageNodes.delete(name);
+    }
+  }
+}

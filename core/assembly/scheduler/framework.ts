@@ -1,0 +1,77 @@
+// kube-scheduler's framework, reduced to what runs inside one scheduling cycle: status
+// codes as values (never exceptions), the extension points a plugin may implement, and
+// the 0..100 range every normalized score must fall in.
+
+import { NodeInfo } from "./node_info";
+import { PodInfo } from "./pod_info";
+
+/** framework.Code. The numbering is part of the ABI (bindings/wasm/abi.ts). */
+export const enum Code {
+  Success = 0,
+  Error = 1,
+  Unschedulable = 2,
+  UnschedulableAndUnresolvable = 3,
+  Skip = 4,
+}
+
+export const MAX_NODE_SCORE: i64 = 100;
+
+/**
+ * A plugin. Subclasses override the extension points they implement and say so in
+ * `points`, so the runner calls only those. State for one cycle lives in the plugin
+ * instance (a profile owns its instances; cycles never overlap), written by PreFilter /
+ * PreScore and read by Filter / Score, reset at the start of each cycle.
+ */
+export abstract class Plugin {
+  /** Reasons of the last non-success Filter, as interned string ids. */
+  reasons: Array<i32> = new Array<i32>();
+
+  constructor(
+    public readonly name: string,
+    public readonly points: i32,
+  ) {}
+
+  /** Rejects with one reason (an interned id); returns `code` for `return this.reject(...)`. */
+  reject(code: Code, reason: i32): Code {
+    this.reasons.length = 0;
+    this.reasons.push(reason);
+    return code;
+  }
+
+  preFilter(pod: PodInfo, nodes: Array<NodeInfo>): Code {
+    return Code.Success;
+  }
+  filter(pod: PodInfo, node: NodeInfo): Code {
+    return Code.Success;
+  }
+  preScore(pod: PodInfo, feasible: Array<NodeInfo>): Code {
+    return Code.Success;
+  }
+  score(pod: PodInfo, node: NodeInfo): i64 {
+    return 0;
+  }
+  /** Rescales scores[0, count) in place into 0..100. */
+  normalize(pod: PodInfo, scores: StaticArray<i64>, count: i32): void {}
+}
+
+/** Extension point bits for Plugin.points. */
+export const PRE_FILTER = 1;
+export const FILTER = 2;
+export const PRE_SCORE = 4;
+export const SCORE = 8;
+export const NORMALIZE = 16;
+
+/** helper.DefaultNormalizeScore: scale to 0..max by the largest score; `reverse` flips it. */
+export function defaultNormalizeScore(maxPriority: i64, reverse: bool, scores: StaticArray<i64>, count: i32): void {
+  let highest: i64 = 0;
+  for (let i = 0; i < count; i++) if (scores[i] > highest) highest = scores[i];
+  if (highest == 0) {
+    if (reverse) for (let i = 0; i < count; i++) scores[i] = maxPriority;
+    return;
+  }
+  for (let i = 0; i < count; i++) {
+    let s = (maxPriority * scores[i]) / highest;
+    if (reverse) s = maxPriority - s;
+    scores[i] = s;
+  }
+}

@@ -1,0 +1,39 @@
+// ImageLocality: favours nodes that already have the pod's images, weighted by how widely
+// each image is spread over the cluster (so one node holding a rare image is not a magnet).
+
+import { Plugin, SCORE } from "../framework";
+import { NodeInfo } from "../node_info";
+import { PodInfo } from "../pod_info";
+
+const MB: i64 = 1024 * 1024;
+const MIN_THRESHOLD: i64 = 23 * MB;
+const MAX_CONTAINER_THRESHOLD: i64 = 1000 * MB;
+
+/** What the plugin needs from the cache: how many nodes list an image, of how many. */
+export interface ImageSpread {
+  nodesWithImage(name: i32): i32;
+  nodeCount(): i32;
+}
+
+export class ImageLocality extends Plugin {
+  constructor(private spread: ImageSpread) {
+    super("ImageLocality", SCORE);
+  }
+
+  score(pod: PodInfo, node: NodeInfo): i64 {
+    const images = pod.images;
+    const total = this.spread.nodeCount();
+    let sum: i64 = 0;
+    for (let i = 0; i < images.length; i++) {
+      const name = images[i];
+      if (!node.images.has(name)) continue;
+      const size = node.images.get(name);
+      sum += <i64>(<f64>size * (<f64>this.spread.nodesWithImage(name) / <f64>total));
+    }
+    const maxThreshold = MAX_CONTAINER_THRESHOLD * <i64>images.length;
+    if (sum < MIN_THRESHOLD) sum = MIN_THRESHOLD;
+    else if (sum > maxThreshold) sum = maxThreshold;
+    if (maxThreshold <= MIN_THRESHOLD) return 0;
+    return (100 * (sum - MIN_THRESHOLD)) / (maxThreshold - MIN_THRESHOLD);
+  }
+}

@@ -1,0 +1,133 @@
+// NodeResourcesFit: Filter checks the pod's requests against what the node has left;
+// Score rates the node by one of three strategies over the configured resources
+// (LeastAllocated by default, cpu and memory weight 1), from non-zero requests.
+
+import { Code, FILTER, Plugin, PRE_FILTER, PRE_SCORE, SCORE } from "../framework";
+import { NodeInfo } from "../node_info";
+import { PodInfo } from "../pod_info";
+import { intern } from "../../strings/intern";
+import { CPU, MEMORY, PODS, isScalar, resourceCount, resourceNameString } from "../resources";
+
+const TOO_MANY_PODS = intern("Too many pods");
+const insufficient = new Map<i32, i32>(); // resource index → "Insufficient <name>" id
+
+function insufficientReason(resource: i32): i32 {
+  if (!insufficient.has(resource)) insufficient.set(resource, intern("Insufficient " + resourceNameString(resource)));
+  return insufficient.get(resource);
+}
+
+export const LEAST_ALLOCATED = 0;
+export const MOST_ALLOCATED = 1;
+export const REQUESTED_TO_CAPACITY_RATIO = 2;
+
+/** Scoring configuration: resources with weights, strategy, and the RTCR shape. */
+export class ScoringStrategy {
+  strategy: i32 = LEAST_ALLOCATED;
+  resources: Array<i32> = [CPU, MEMORY];
+  weights: Array<i64> = [1, 1];
+  /** RequestedToCapacityRatio shape: (utilization 0..100, score 0..10) points. */
+  shapeUtilization: Array<i64> = [];
+  shapeScore: Array<i64> = [];
+}
+
+export class NodeResourcesFit extends Plugin {
+  scoring: ScoringStrategy = new ScoringStrategy();
+  private podRequestsNothing: bool = false;
+
+  constructor() {
+    super("NodeResourcesFit", PRE_FILTER | FILTER | PRE_SCORE | SCORE);
+  }
+
+  preFilter(pod: PodInfo, nodes: Array<NodeInfo>): Code {
+    this.podRequestsNothing = pod.requests.isZero();
+    return Code.Success;
+  }
+
+  filter(pod: PodInfo, node: NodeInfo): Code {
+    const reasons = this.reasons;
+    reasons.length = 0;
+    let unresolvable = false;
+    if (<i64>(node.pods.length + 1) > node.allowedPodNumber) {
+      reasons.push(TOO_MANY_PODS);
+    }
+    if (!this.podRequestsNothing) {
+      const n = resourceCount();
+      for (let r = 0; r < n; r++) {
+        if (r == PODS) continue; // counted above, never requested
+        const want = pod.requests.get(r);
+        if (want <= 0) continue;
+        const allocatable = node.allocatable.get(r);
+        if (want > allocatable - node.requested.get(r)) {
+          reasons.push(insufficientReason(r));
+          // Not even an empty node of this size could host it: preemption cannot help.
+          if (want > allocatable) unresolvable = true;
+        }
+      }
+    }
+    if (reasons.length == 0) return Code.Success;
+    return unresolvable ? Code.UnschedulableAndUnresolvable : Code.Unschedulable;
+  }
+
+  score(pod: PodInfo, node: NodeInfo): i64 {
+    const s = this.scoring;
+    if (s.strategy == REQUESTED_TO_CAPACITY_RATIO) return this.requestedToCapacityRatio(pod, node);
+    let sum: i64 = 0;
+    let weights: i64 = 0;
+    for (let i = 0; i < s.resources.length; i++) {
+      const r = s.resources[i];
+      const allocatable = node.allocatable.get(r);
+      const requested = requestedWith(pod, node, r);
+      if (allocatable == 0 || (isScalar(r) && pod.requests.get(r) == 0)) continue;
+      let score: i64;
+      if (s.strategy == MOST_ALLOCATED) {
+        score = (min(requested, allocatable) * 100) / allocatable;
+      } else {
+        score = requested > allocatable ? 0 : ((allocatable - requested) * 100) / allocatable;
+      }
+      sum += score * s.weights[i];
+      weights += s.weights[i];
+    }
+    return weights == 0 ? 0 : sum / weights;
+  }
+
+  private requestedToCapacityRatio(pod: PodInfo, node: NodeInfo): i64 {
+    const s = this.scoring;
+    let sum: i64 = 0;
+    let weights: i64 = 0;
+    for (let i = 0; i < s.resources.length; i++) {
+      const r = s.resources[i];
+      const allocatable = node.allocatable.get(r);
+      const requested = requestedWith(pod, node, r);
+      if (allocatable == 0 || (isScalar(r) && pod.requests.get(r) == 0)) continue;
+      const utilization = requested > allocatable ? 100 : (requested * 100) / allocatable;
+      const score = this.shape(utilization);
+      if (score <= 0) continue;
+      sum += score * s.weights[i];
+      weights += s.weights[i];
+    }
+    if (weights == 0) return 0;
+    // math.Round: half away from zero (values are non-negative here).
+    return <i64>Math.floor(<f64>sum / <f64>weights + 0.5);
+  }
+
+  /** The broken-linear shape, scores scaled by 10 (MaxCustomPriorityScore), integer math. */
+  private shape(p: i64): i64 {
+    const u = this.scoring.shapeUtilization;
+    const sc = this.scoring.shapeScore;
+    const n = u.length;
+    if (n == 0) return 0;
+    if (p <= u[0]) return sc[0] * 10;
+    for (let i = 1; i < n; i++) {
+      if (p <= u[i]) return (sc[i - 1] * 10) + ((sc[i] - sc[i - 1]) * 10 * (p - u[i - 1])) / (u[i] - u[i - 1]);
+    }
+    return sc[n - 1] * 10;
+  }
+}
+
+/** The node's requested amount with the pod added: non-zero cpu/memory, real otherwise. */
+function requestedWith(pod: PodInfo, node: NodeInfo, r: i32): i64 {
+  if (r == CPU) return node.nonZeroCpu + pod.nonZeroCpu;
+  if (r == MEMORY) return node.nonZeroMemory + pod.nonZeroMemory;
+  return node.requested.get(r) + pod.requests.get(r);
+}
+

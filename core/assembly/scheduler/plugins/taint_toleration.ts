@@ -1,0 +1,62 @@
+// TaintToleration: Filter rejects nodes with a NoSchedule/NoExecute taint the pod does not
+// tolerate; Score counts the PreferNoSchedule taints it does not tolerate (fewer is
+// better, normalized in reverse).
+
+import { Code, FILTER, NORMALIZE, Plugin, PRE_SCORE, SCORE, MAX_NODE_SCORE, defaultNormalizeScore } from "../framework";
+import { NodeInfo } from "../node_info";
+import { PodInfo } from "../pod_info";
+import { intern } from "../../strings/intern";
+import {
+  anyToleratesTaint, effectSelected, EFFECT_BIT_NO_EXECUTE, EFFECT_BIT_NO_SCHEDULE, EFFECT_PREFER_NO_SCHEDULE,
+} from "../../taints/toleration";
+
+const REASON = intern("node(s) had untolerated taint(s)");
+
+export class TaintToleration extends Plugin {
+  /** The pod's tolerations with effect PreferNoSchedule or empty (PreScore). */
+  private preferTolerations: StaticArray<i32> = new StaticArray<i32>(0);
+
+  constructor() {
+    super("TaintToleration", FILTER | PRE_SCORE | SCORE | NORMALIZE);
+  }
+
+  filter(pod: PodInfo, node: NodeInfo): Code {
+    const taints = node.taints;
+    const tolerations = pod.tolerations;
+    for (let i = 0; i + 2 < taints.length; i += 3) {
+      if (!effectSelected(taints[i + 2], EFFECT_BIT_NO_SCHEDULE | EFFECT_BIT_NO_EXECUTE)) continue;
+      const taint = changetype<usize>(taints) + (<usize>i << 2);
+      if (!anyToleratesTaint(changetype<usize>(tolerations), tolerations.length >> 2, taint, false)) {
+        return this.reject(Code.UnschedulableAndUnresolvable, REASON);
+      }
+    }
+    return Code.Success;
+  }
+
+  preScore(pod: PodInfo, feasible: Array<NodeInfo>): Code {
+    const all = pod.tolerations;
+    const kept = new Array<i32>();
+    for (let i = 0; i + 3 < all.length; i += 4) {
+      const effect = all[i + 3];
+      if (effect == 0 || effect == EFFECT_PREFER_NO_SCHEDULE) for (let k = 0; k < 4; k++) kept.push(all[i + k]);
+    }
+    this.preferTolerations = StaticArray.fromArray<i32>(kept);
+    return Code.Success;
+  }
+
+  score(pod: PodInfo, node: NodeInfo): i64 {
+    const taints = node.taints;
+    const tolerations = this.preferTolerations;
+    let intolerable: i64 = 0;
+    for (let i = 0; i + 2 < taints.length; i += 3) {
+      if (taints[i + 2] != EFFECT_PREFER_NO_SCHEDULE) continue;
+      const taint = changetype<usize>(taints) + (<usize>i << 2);
+      if (!anyToleratesTaint(changetype<usize>(tolerations), tolerations.length >> 2, taint, false)) intolerable++;
+    }
+    return intolerable;
+  }
+
+  normalize(pod: PodInfo, scores: StaticArray<i64>, count: i32): void {
+    defaultNormalizeScore(MAX_NODE_SCORE, true, scores, count);
+  }
+}

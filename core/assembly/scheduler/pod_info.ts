@@ -1,0 +1,198 @@
+// A pod as the scheduler sees it, decoded once from the host's record (layout in
+// bindings/wasm/records.ts), with its resource requests aggregated as Kubernetes does
+// (component-helpers resource.PodRequests).
+
+import { NodeAffinity, NodeSelectorTerm } from "../nodeaffinity/node_selector";
+import { SelectorBuilder } from "../labels/selector";
+import { Op } from "../labels/requirement";
+import { next, nextCount, nextArray } from "./record";
+import { Amounts, CPU, MEMORY, resourceIndex, quantityOf } from "./resources";
+
+/** schedutil.DefaultMilliCPURequest / DefaultMemoryRequest: for scoring pods that request none. */
+export const DEFAULT_MILLI_CPU_REQUEST: i64 = 100;
+export const DEFAULT_MEMORY_REQUEST: i64 = 200 * 1024 * 1024;
+
+export const CONTAINER = 0;
+export const INIT_CONTAINER = 1;
+/** An init container with restartPolicy: Always (a sidecar). */
+export const SIDECAR = 2;
+
+export class PreferredTerm {
+  constructor(
+    public weight: i32,
+    public term: NodeSelectorTerm,
+  ) {}
+}
+
+export class PodInfo {
+  key: i32 = 0; // "namespace/name"
+  namespace: i32 = 0;
+  name: i32 = 0;
+  nodeName: i32 = 0;
+  priority: i32 = 0;
+  labels: StaticArray<i32> = new StaticArray<i32>(0);
+  /** (key, operator, value, effect) per toleration. */
+  tolerations: StaticArray<i32> = new StaticArray<i32>(0);
+  /** spec.nodeSelector and required node affinity. */
+  required: NodeAffinity = new NodeAffinity();
+  preferred: Array<PreferredTerm> = new Array<PreferredTerm>();
+  /** Real requests (the Fit filter, BalancedAllocation, the node's requested sum). */
+  requests: Amounts = new Amounts();
+  /** cpu and memory with the non-zero defaults per container (scoring). */
+  nonZeroCpu: i64 = 0;
+  nonZeroMemory: i64 = 0;
+  /** (protocol id, host IP id, host port) per requested host port. */
+  hostPorts: StaticArray<i32> = new StaticArray<i32>(0);
+  /** Normalized image names of containers and init containers. */
+  images: StaticArray<i32> = new StaticArray<i32>(0);
+  containerCount: i32 = 0;
+
+  get hasRequiredAffinity(): bool {
+    return this.required.required !== null || this.required.nodeSelectorLabels !== null;
+  }
+}
+
+function readTerm(): NodeSelectorTerm {
+  const term = new NodeSelectorTerm();
+  const expressions = nextCount(3);
+  for (let i = 0; i < expressions; i++) {
+    const key = next();
+    const op = next();
+    term.addExpression(key, op, nextArray(nextCount(1), 1));
+  }
+  const fields = nextCount(3);
+  for (let i = 0; i < fields; i++) {
+    const key = next();
+    const op = next();
+    term.addField(key, op, nextArray(nextCount(1), 1));
+  }
+  term.seal();
+  return term;
+}
+
+/** (resource, quantity) pairs into amounts; `missingDefaults` fills cpu/memory when absent. */
+function readRequests(into: Amounts, nonZero: Amounts | null): void {
+  const n = nextCount(2);
+  let sawCpu = false;
+  let sawMemory = false;
+  for (let i = 0; i < n; i++) {
+    const r = resourceIndex(next());
+    const amount = quantityOf(r, next());
+    into.add(r, amount);
+    if (r == CPU) sawCpu = true;
+    if (r == MEMORY) sawMemory = true;
+  }
+  if (nonZero !== null) {
+    nonZero.add(CPU, sawCpu ? into.get(CPU) : DEFAULT_MILLI_CPU_REQUEST);
+    nonZero.add(MEMORY, sawMemory ? into.get(MEMORY) : DEFAULT_MEMORY_REQUEST);
+  }
+}
+
+/** Decodes a pod record (already begun with beginRecord). */
+export function readPod(): PodInfo {
+  const pod = new PodInfo();
+  pod.key = next();
+  pod.namespace = next();
+  pod.name = next();
+  pod.nodeName = next();
+  pod.priority = next();
+  pod.labels = nextArray(nextCount(2), 2);
+  pod.tolerations = nextArray(nextCount(4), 4);
+
+  const nodeSelector = nextCount(2);
+  if (nodeSelector > 0) {
+    const b = new SelectorBuilder();
+    for (let i = 0; i < nodeSelector; i++) {
+      b.begin(next(), Op.Equals);
+      b.value(next());
+    }
+    pod.required.nodeSelectorLabels = b.build();
+  }
+  if (next() != 0) {
+    const terms = new Array<NodeSelectorTerm>();
+    const n = nextCount(2);
+    for (let i = 0; i < n; i++) terms.push(readTerm());
+    pod.required.required = terms;
+  }
+  const preferred = nextCount(3);
+  for (let i = 0; i < preferred; i++) {
+    const weight = next();
+    pod.preferred.push(new PreferredTerm(weight, readTerm()));
+  }
+
+  // Containers: kind, requests, host ports, image. Aggregated per PodRequests: regular
+  // containers and sidecars add up; each init container needs its own requests plus the
+  // sidecars started before it; the pod needs the larger of the two, per resource.
+  const sum = new Amounts();
+  const sumNonZero = new Amounts();
+  const initMax = new Amounts();
+  const initMaxNonZero = new Amounts();
+  const sidecars = new Amounts();
+  const sidecarsNonZero = new Amounts();
+  const ports = new Array<i32>();
+  const images = new Array<i32>();
+  const containers = nextCount(4);
+  pod.containerCount = containers;
+  for (let c = 0; c < containers; c++) {
+    const kind = next();
+    const requests = new Amounts();
+    const nonZero = new Amounts();
+    readRequests(requests, nonZero);
+    const portCount = nextCount(3);
+    for (let p = 0; p < portCount * 3; p++) ports.push(next());
+    images.push(next());
+    if (kind == CONTAINER) {
+      sum.addAll(requests);
+      sumNonZero.addAll(nonZero);
+    } else if (kind == SIDECAR) {
+      sum.addAll(requests);
+      sumNonZero.addAll(nonZero);
+      sidecars.addAll(requests);
+      sidecarsNonZero.addAll(nonZero);
+      initMax.maxWith(sidecars);
+      initMaxNonZero.maxWith(sidecarsNonZero);
+    } else {
+      requests.addAll(sidecars);
+      nonZero.addAll(sidecarsNonZero);
+      initMax.maxWith(requests);
+      initMaxNonZero.maxWith(nonZero);
+    }
+  }
+  sum.maxWith(initMax);
+  sumNonZero.maxWith(initMaxNonZero);
+
+  // Pod-level requests (PodLevelResources, on since v1.34) replace cpu and memory.
+  const podLevel = new Amounts();
+  const podLevelCount = nextCount(2);
+  let podLevelCpu = false;
+  let podLevelMemory = false;
+  for (let i = 0; i < podLevelCount; i++) {
+    const r = resourceIndex(next());
+    const amount = quantityOf(r, next());
+    podLevel.set(r, amount);
+    if (r == CPU) podLevelCpu = true;
+    if (r == MEMORY) podLevelMemory = true;
+  }
+  if (podLevelCpu) {
+    sum.set(CPU, podLevel.get(CPU));
+    sumNonZero.set(CPU, podLevel.get(CPU));
+  }
+  if (podLevelMemory) {
+    sum.set(MEMORY, podLevel.get(MEMORY));
+    sumNonZero.set(MEMORY, podLevel.get(MEMORY));
+  }
+
+  // spec.overhead is added on top.
+  const overhead = new Amounts();
+  readRequests(overhead, null);
+  sum.addAll(overhead);
+  sumNonZero.add(CPU, overhead.get(CPU));
+  sumNonZero.add(MEMORY, overhead.get(MEMORY));
+
+  pod.requests = sum;
+  pod.nonZeroCpu = sumNonZero.get(CPU);
+  pod.nonZeroMemory = sumNonZero.get(MEMORY);
+  pod.hostPorts = StaticArray.fromArray<i32>(ports);
+  pod.images = StaticArray.fromArray<i32>(images);
+  return pod;
+}

@@ -1,0 +1,47 @@
+// Reading the i32 records the host writes into scratch (pods and nodes, see
+// bindings/wasm/records.ts). Reads past the end yield 0 and mark the record as overrun,
+// so a malformed record is rejected instead of reading stray memory.
+
+let cursor: usize = 0;
+let end: usize = 0;
+export let overrun = false;
+
+export function beginRecord(at: usize, count: i32): void {
+  cursor = at;
+  end = at + (<usize>count << 2);
+  overrun = false;
+}
+
+export function next(): i32 {
+  if (cursor >= end) {
+    overrun = true;
+    return 0;
+  }
+  const v = load<i32>(cursor);
+  cursor += 4;
+  return v;
+}
+
+/** A count field: negative or larger than what remains is an overrun. */
+export function nextCount(perItem: i32): i32 {
+  const n = next();
+  if (n < 0 || <usize>n * <usize>max(perItem, 1) * 4 > end - cursor) {
+    overrun = true;
+    return 0;
+  }
+  return n;
+}
+
+/** `n` items of `width` i32s each, copied out. */
+export function nextArray(n: i32, width: i32): StaticArray<i32> {
+  const out = new StaticArray<i32>(n * width);
+  for (let i = 0; i < out.length; i++) out[i] = next();
+  return out;
+}
+
+/** An i64 written as two i32s (low, high). */
+export function nextI64(): i64 {
+  const lo = <u32>next();
+  const hi = next();
+  return (<i64>hi << 32) | <i64>lo;
+}

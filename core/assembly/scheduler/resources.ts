@@ -1,0 +1,104 @@
+// Resource names as dense indices, and quantities as the scheduler compares them: CPU in
+// millicores (Quantity.MilliValue), everything else in units (Quantity.Value); both round
+// up. Each distinct quantity string is parsed once.
+
+import { intern, stringOf } from "../strings/intern";
+import { parseQuantity, parsedMilli, parsedValue } from "../resources/quantity";
+
+export const CPU = 0;
+export const MEMORY = 1;
+export const EPHEMERAL_STORAGE = 2;
+export const PODS = 3;
+
+const indexById = new Map<i32, i32>();
+const idByIndex = new Array<i32>();
+
+function register(name: string): i32 {
+  const id = intern(name);
+  const index = idByIndex.length;
+  indexById.set(id, index);
+  idByIndex.push(id);
+  return index;
+}
+
+register("cpu");
+register("memory");
+register("ephemeral-storage");
+register("pods");
+
+/** The dense index of a resource name id, registering names seen for the first time. */
+export function resourceIndex(nameId: i32): i32 {
+  if (indexById.has(nameId)) return indexById.get(nameId);
+  const index = idByIndex.length;
+  indexById.set(nameId, index);
+  idByIndex.push(nameId);
+  return index;
+}
+
+export function resourceCount(): i32 {
+  return idByIndex.length;
+}
+
+export function resourceName(index: i32): i32 {
+  return idByIndex[index];
+}
+
+/** Extended resources, hugepages and the like: everything but cpu, memory, ephemeral-storage, pods. */
+@inline export function isScalar(index: i32): bool {
+  return index > PODS;
+}
+
+const milliById = new Map<i32, i64>();
+const valueById = new Map<i32, i64>();
+
+/** The quantity behind a string id in the unit `resource` is compared in (0 if unparsable). */
+export function quantityOf(resource: i32, quantityId: i32): i64 {
+  const cache = resource == CPU ? milliById : valueById;
+  if (cache.has(quantityId)) return cache.get(quantityId);
+  let amount: i64 = 0;
+  if (parseQuantity(stringOf(quantityId))) amount = resource == CPU ? parsedMilli : parsedValue;
+  cache.set(quantityId, amount);
+  return amount;
+}
+
+/** A per-resource amount vector, grown on demand (absent resources are 0). */
+export class Amounts {
+  values: Array<i64> = new Array<i64>();
+
+  @inline get(resource: i32): i64 {
+    return resource < this.values.length ? unchecked(this.values[resource]) : 0; // bound checked
+  }
+
+  set(resource: i32, amount: i64): void {
+    while (this.values.length <= resource) this.values.push(0);
+    this.values[resource] = amount;
+  }
+
+  add(resource: i32, amount: i64): void {
+    this.set(resource, this.get(resource) + amount);
+  }
+
+  addAll(other: Amounts, sign: i64 = 1): void {
+    for (let r = 0; r < other.values.length; r++) if (other.values[r] != 0) this.add(r, sign * other.values[r]);
+  }
+
+  /** Per resource, the larger of this and `other`. */
+  maxWith(other: Amounts): void {
+    for (let r = 0; r < other.values.length; r++) if (other.values[r] > this.get(r)) this.set(r, other.values[r]);
+  }
+
+  isZero(): bool {
+    for (let r = 0; r < this.values.length; r++) if (this.values[r] != 0) return false;
+    return true;
+  }
+
+  clone(): Amounts {
+    const c = new Amounts();
+    for (let r = 0; r < this.values.length; r++) c.values.push(this.values[r]);
+    return c;
+  }
+}
+
+export function resourceNameString(index: i32): string {
+  return stringOf(resourceName(index));
+}

@@ -1,0 +1,230 @@
+// One scheduling cycle (schedule_one.go): PreFilter → Filter over as many nodes as
+// percentageOfNodesToScore asks for (starting where the last cycle stopped) → PreScore →
+// Score → NormalizeScore → weight and sum → pick the best node, ties broken by a seeded
+// random choice. Every node's verdict, reasons and per-plugin scores are kept for the host.
+
+import { Cache } from "./cache";
+import { Code, Plugin, PRE_FILTER, FILTER, PRE_SCORE, SCORE, NORMALIZE, MAX_NODE_SCORE } from "./framework";
+import { NodeInfo } from "./node_info";
+import { PodInfo } from "./pod_info";
+
+const MIN_FEASIBLE_NODES_TO_FIND = 100;
+const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
+
+/** numFeasibleNodesToFind: how many feasible nodes are enough to stop filtering. */
+export function numFeasibleNodesToFind(all: i32, percentage: i32): i32 {
+  if (all < MIN_FEASIBLE_NODES_TO_FIND || percentage >= 100) return all;
+  let pct = percentage;
+  if (pct <= 0) {
+    pct = 50 - all / 125;
+    if (pct < MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND) pct = MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND;
+  }
+  const n = <i32>((<i64>all * pct) / 100);
+  return n < MIN_FEASIBLE_NODES_TO_FIND ? MIN_FEASIBLE_NODES_TO_FIND : n;
+}
+
+/** A plugin as a profile enables it: which of its extension points, with what weight. */
+export class EnabledPlugin {
+  constructor(
+    public plugin: Plugin,
+    public points: i32,
+    public weight: i64,
+  ) {}
+}
+
+export class Scheduler {
+  cache: Cache = new Cache();
+  enabled: Array<EnabledPlugin> = new Array<EnabledPlugin>();
+  percentageOfNodesToScore: i32 = 0;
+  private nextStartNodeIndex: i32 = 0;
+  private random: u64;
+
+  // The last cycle, for the host: every evaluated node with its verdict, then scores.
+  // Buffers are reused from cycle to cycle, so a cycle allocates almost nothing.
+  evaluated: Array<NodeInfo> = new Array<NodeInfo>();
+  codes: Array<i32> = new Array<i32>();
+  failedPlugin: Array<i32> = new Array<i32>();
+  /** Reasons of evaluated node i: reasonIds[reasonStart[i] .. reasonStart[i + 1]). */
+  reasonStart: Array<i32> = new Array<i32>();
+  reasonIds: Array<i32> = new Array<i32>();
+  /** Per evaluated node, per enabled plugin: normalized score, or -1 (not scored). */
+  scores: StaticArray<f64> = new StaticArray<f64>(0);
+  totals: StaticArray<f64> = new StaticArray<f64>(0);
+  chosen: NodeInfo | null = null;
+  private feasible: Array<NodeInfo> = new Array<NodeInfo>();
+  private column: StaticArray<i64> = new StaticArray<i64>(0);
+  private sums: StaticArray<i64> = new StaticArray<i64>(0);
+  private runFilter: StaticArray<bool> = new StaticArray<bool>(0);
+
+  constructor(seed: u64) {
+    this.random = seed == 0 ? 0x9e3779b97f4a7c15 : seed;
+  }
+
+  /** xorshift64*: reproducible for a given seed. */
+  private nextRandom(bound: i32): i32 {
+    let x = this.random;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    this.random = x;
+    return <i32>(((x * 0x2545f4914f6cdd1d) >> 33) % <u64>bound);
+  }
+
+  schedule(pod: PodInfo): void {
+    const nodes = this.cache.nodes;
+    const n = nodes.length;
+    const plugins = this.enabled;
+    const p = plugins.length;
+    this.evaluated.length = 0;
+    this.codes.length = 0;
+    this.failedPlugin.length = 0;
+    this.reasonStart.length = 0;
+    this.reasonIds.length = 0;
+    this.reasonStart.push(0);
+    this.chosen = null;
+
+    // PreFilter: Skip drops the plugin's Filter for this pod; a rejection fails every node.
+    if (this.runFilter.length < p) this.runFilter = new StaticArray<bool>(p);
+    const runFilter = this.runFilter;
+    for (let i = 0; i < p; i++) {
+      const e = plugins[i];
+      runFilter[i] = (e.points & FILTER) != 0;
+      if ((e.points & PRE_FILTER) == 0) continue;
+      const code = e.plugin.preFilter(pod, nodes);
+      if (code == Code.Skip) runFilter[i] = false;
+      else if (code != Code.Success) {
+        for (let k = 0; k < n; k++) this.record(nodes[k], code, i, e.plugin.reasons);
+        this.finishScores(0);
+        return;
+      }
+    }
+
+    // Filter, from where the previous cycle stopped, until enough feasible nodes are found.
+    const wanted = numFeasibleNodesToFind(n, this.percentageOfNodesToScore);
+    const feasible = this.feasible;
+    feasible.length = 0;
+    let processed = 0;
+    for (; processed < n && feasible.length < wanted; processed++) {
+      const node = nodes[(this.nextStartNodeIndex + processed) % n];
+      let code = Code.Success;
+      let failed = -1;
+      for (let i = 0; i < p; i++) {
+        if (!runFilter[i]) continue;
+        code = plugins[i].plugin.filter(pod, node);
+        if (code != Code.Success) {
+          failed = i;
+          break;
+        }
+      }
+      this.record(node, code, failed, failed >= 0 ? plugins[failed].plugin.reasons : null);
+      if (code == Code.Success) feasible.push(node);
+    }
+    if (n > 0) this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % n;
+
+    const f = feasible.length;
+    this.finishScores(f);
+    if (f == 0) return;
+    if (f == 1) {
+      this.chosen = feasible[0];
+      return;
+    }
+
+    // PreScore, Score, NormalizeScore, weights.
+    if (this.column.length < f) {
+      this.column = new StaticArray<i64>(f);
+      this.sums = new StaticArray<i64>(f);
+    }
+    const column = this.column;
+    const totals = this.sums;
+    for (let k = 0; k < f; k++) totals[k] = 0;
+    for (let i = 0; i < p; i++) {
+      const e = plugins[i];
+      if ((e.points & SCORE) == 0) continue;
+      if ((e.points & PRE_SCORE) != 0 && e.plugin.preScore(pod, feasible) == Code.Skip) continue;
+      for (let k = 0; k < f; k++) column[k] = e.plugin.score(pod, feasible[k]);
+      if ((e.points & NORMALIZE) != 0) e.plugin.normalize(pod, column, f);
+      for (let k = 0; k < f; k++) {
+        const s = column[k];
+        if (s < 0 || s > MAX_NODE_SCORE) {
+          // framework: a plugin returning a score outside 0..100 is an error for this pod.
+          this.chosen = null;
+          this.failAll(feasible, Code.Error, i);
+          return;
+        }
+        this.scores[this.scoreIndex(feasible[k], i)] = <f64>s;
+        totals[k] += s * e.weight;
+      }
+    }
+
+    // selectHost: the best total; ties resolved uniformly at random (reservoir sampling).
+    let best = 0;
+    let ties = 1;
+    for (let k = 1; k < f; k++) {
+      if (totals[k] > totals[best]) {
+        best = k;
+        ties = 1;
+      } else if (totals[k] == totals[best]) {
+        ties++;
+        if (this.nextRandom(ties) == 0) best = k;
+      }
+    }
+    for (let k = 0; k < f; k++) this.totals[this.evaluatedIndex(feasible[k])] = <f64>totals[k];
+    this.chosen = feasible[best];
+  }
+
+  private record(node: NodeInfo, code: i32, plugin: i32, reasons: Array<i32> | null): void {
+    node.cyclePosition = this.evaluated.length;
+    this.evaluated.push(node);
+    this.codes.push(code);
+    this.failedPlugin.push(plugin);
+    if (reasons !== null) for (let i = 0; i < reasons.length; i++) this.reasonIds.push(reasons[i]);
+    this.reasonStart.push(this.reasonIds.length);
+  }
+
+  private failAll(feasible: Array<NodeInfo>, code: i32, plugin: i32): void {
+    for (let k = 0; k < feasible.length; k++) {
+      const at = this.evaluatedIndex(feasible[k]);
+      this.codes[at] = code;
+      this.failedPlugin[at] = plugin;
+    }
+  }
+
+  private finishScores(feasible: i32): void {
+    const e = this.evaluated.length;
+    const cells = e * this.enabled.length;
+    if (this.scores.length < cells) this.scores = new StaticArray<f64>(cells);
+    if (this.totals.length < e) this.totals = new StaticArray<f64>(e);
+    for (let i = 0; i < cells; i++) this.scores[i] = -1;
+    for (let i = 0; i < e; i++) this.totals[i] = 0;
+  }
+
+  /** How many evaluated nodes gave each reason: (reason id, count) pairs appended to `out`. */
+  reasonHistogram(out: Array<i32>): void {
+    const from = out.length;
+    const ids = this.reasonIds;
+    for (let i = 0; i < ids.length; i++) {
+      const reason = ids[i];
+      let found = false;
+      for (let k = from; k < out.length; k += 2) {
+        if (out[k] == reason) {
+          out[k + 1]++;
+          found = true;
+          break;
+        }
+      }
+      if (!found) {
+        out.push(reason);
+        out.push(1);
+      }
+    }
+  }
+
+  private evaluatedIndex(node: NodeInfo): i32 {
+    return node.cyclePosition;
+  }
+
+  private scoreIndex(node: NodeInfo, plugin: i32): i32 {
+    return this.evaluatedIndex(node) * this.enabled.length + plugin;
+  }
+}
+
