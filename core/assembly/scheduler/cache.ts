@@ -29,8 +29,9 @@ export class Cache implements ImageSpread {
       existing.unschedulable = fresh.unschedulable;
       existing.labels = fresh.labels;
       existing.taints = fresh.taints;
-      existing.allocatable = fresh.allocatable;
+      existing.setAllocatable(fresh.allocatable);
       existing.images = fresh.images;
+      existing.hasImages = fresh.hasImages;
       this.countImages(existing, 1);
       return;
     }

@@ -2,7 +2,7 @@
 // the host's record, plus what the pods bound to it add up to.
 
 import { next, nextCount, nextArray, nextI64 } from "./record";
-import { Amounts, PODS, resourceIndex, quantityOf } from "./resources";
+import { Amounts, CPU, MEMORY, EPHEMERAL_STORAGE, PODS, resourceIndex, quantityOf } from "./resources";
 import { PodInfo } from "./pod_info";
 
 export class NodeInfo {
@@ -15,25 +15,70 @@ export class NodeInfo {
   labels: StaticArray<i32> = new StaticArray<i32>(0);
   /** (key, value, effect) per taint. */
   taints: StaticArray<i32> = new StaticArray<i32>(0);
+  /** Allocatable scalar resources (extended, hugepages...); the standard four are fields below. */
   allocatable: Amounts = new Amounts();
   /** image name id → size in bytes, for every name of every image the node reports. */
   images: Map<i32, i64> = new Map<i32, i64>();
 
   pods: Array<PodInfo> = new Array<PodInfo>();
-  /** Σ real requests of the pods on the node. */
+  /** pods.length, kept beside the other hot fields. */
+  podCount: i32 = 0;
+  /** Whether `images` is non-empty (ImageLocality skips the map otherwise). */
+  hasImages: bool = false;
+  /** Σ real requests of the pods on the node (scalar resources; standard ones below). */
   requested: Amounts = new Amounts();
+  // cpu (milli), memory, ephemeral-storage, pods: plain fields, because the filter and
+  // score loops read them for every node and every hop to another object is a cache miss.
+  allocatableCpu: i64 = 0;
+  allocatableMemory: i64 = 0;
+  allocatableEphemeral: i64 = 0;
+  allocatablePods: i64 = 0;
+  requestedCpu: i64 = 0;
+  requestedMemory: i64 = 0;
+  requestedEphemeral: i64 = 0;
   nonZeroCpu: i64 = 0;
   nonZeroMemory: i64 = 0;
   /** (protocol, host IP, port) triples in use on the node. */
   usedPorts: Array<i32> = new Array<i32>();
 
-  get allowedPodNumber(): i64 {
-    return this.allocatable.get(PODS);
+  @inline allocatableOf(r: i32): i64 {
+    switch (r) {
+      case CPU: return this.allocatableCpu;
+      case MEMORY: return this.allocatableMemory;
+      case EPHEMERAL_STORAGE: return this.allocatableEphemeral;
+      case PODS: return this.allocatablePods;
+    }
+    return this.allocatable.get(r);
+  }
+
+  @inline requestedOf(r: i32): i64 {
+    switch (r) {
+      case CPU: return this.requestedCpu;
+      case MEMORY: return this.requestedMemory;
+      case EPHEMERAL_STORAGE: return this.requestedEphemeral;
+    }
+    return this.requested.get(r);
+  }
+
+  setAllocatable(amounts: Amounts): void {
+    this.allocatable = amounts;
+    this.allocatableCpu = amounts.get(CPU);
+    this.allocatableMemory = amounts.get(MEMORY);
+    this.allocatableEphemeral = amounts.get(EPHEMERAL_STORAGE);
+    this.allocatablePods = amounts.get(PODS);
+  }
+
+  private addRequests(pod: PodInfo, sign: i64): void {
+    this.requested.addAll(pod.requests, sign);
+    this.requestedCpu = this.requested.get(CPU);
+    this.requestedMemory = this.requested.get(MEMORY);
+    this.requestedEphemeral = this.requested.get(EPHEMERAL_STORAGE);
   }
 
   addPod(pod: PodInfo): void {
     this.pods.push(pod);
-    this.requested.addAll(pod.requests);
+    this.podCount = this.pods.length;
+    this.addRequests(pod, 1);
     this.nonZeroCpu += pod.nonZeroCpu;
     this.nonZeroMemory += pod.nonZeroMemory;
     for (let i = 0; i < pod.hostPorts.length; i++) this.usedPorts.push(pod.hostPorts[i]);
@@ -43,7 +88,8 @@ export class NodeInfo {
     const at = this.pods.indexOf(pod);
     if (at < 0) return false;
     this.pods.splice(at, 1);
-    this.requested.addAll(pod.requests, -1);
+    this.podCount = this.pods.length;
+    this.addRequests(pod, -1);
     this.nonZeroCpu -= pod.nonZeroCpu;
     this.nonZeroMemory -= pod.nonZeroMemory;
     const ports = pod.hostPorts;
@@ -71,7 +117,7 @@ export function readNode(node: NodeInfo): void {
     const r = resourceIndex(next());
     allocatable.set(r, quantityOf(r, next()));
   }
-  node.allocatable = allocatable;
+  node.setAllocatable(allocatable);
   const images = new Map<i32, i64>();
   const imageCount = nextCount(3);
   for (let i = 0; i < imageCount; i++) {
@@ -79,5 +125,6 @@ export function readNode(node: NodeInfo): void {
     images.set(name, nextI64());
   }
   node.images = images;
+  node.hasImages = imageCount > 0;
 }
 

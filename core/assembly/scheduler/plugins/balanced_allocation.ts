@@ -26,10 +26,10 @@ export class BalancedAllocation extends Plugin {
     let n = 0;
     for (let i = 0; i < this.resources.length; i++) {
       const r = this.resources[i];
-      const allocatable = node.allocatable.get(r);
+      const allocatable = node.allocatableOf(r);
       const podRequest = pod.requests.get(r);
       if (allocatable == 0 || (isScalar(r) && podRequest == 0)) continue;
-      const fraction = <f64>(node.requested.get(r) + podRequest) / <f64>allocatable;
+      const fraction = <f64>(node.requestedOf(r) + podRequest) / <f64>allocatable;
       f[n++] = fraction > 1 ? 1 : fraction;
     }
     let std: f64 = 0;

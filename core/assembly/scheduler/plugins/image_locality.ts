@@ -24,7 +24,7 @@ export class ImageLocality extends Plugin {
     const images = pod.images;
     const total = this.spread.nodeCount();
     let sum: i64 = 0;
-    for (let i = 0; i < images.length; i++) {
+    for (let i = 0; node.hasImages && i < images.length; i++) {
       const name = images[i];
       if (!node.images.has(name)) continue;
       const size = node.images.get(name);

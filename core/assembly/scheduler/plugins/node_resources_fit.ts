@@ -47,7 +47,7 @@ export class NodeResourcesFit extends Plugin {
     const reasons = this.reasons;
     reasons.length = 0;
     let unresolvable = false;
-    if (<i64>(node.pods.length + 1) > node.allowedPodNumber) {
+    if (<i64>(node.podCount + 1) > node.allocatablePods) {
       reasons.push(TOO_MANY_PODS);
     }
     if (!this.podRequestsNothing) {
@@ -56,8 +56,8 @@ export class NodeResourcesFit extends Plugin {
         if (r == PODS) continue; // counted above, never requested
         const want = pod.requests.get(r);
         if (want <= 0) continue;
-        const allocatable = node.allocatable.get(r);
-        if (want > allocatable - node.requested.get(r)) {
+        const allocatable = node.allocatableOf(r);
+        if (want > allocatable - node.requestedOf(r)) {
           reasons.push(insufficientReason(r));
           // Not even an empty node of this size could host it: preemption cannot help.
           if (want > allocatable) unresolvable = true;
@@ -75,7 +75,7 @@ export class NodeResourcesFit extends Plugin {
     let weights: i64 = 0;
     for (let i = 0; i < s.resources.length; i++) {
       const r = s.resources[i];
-      const allocatable = node.allocatable.get(r);
+      const allocatable = node.allocatableOf(r);
       const requested = requestedWith(pod, node, r);
       if (allocatable == 0 || (isScalar(r) && pod.requests.get(r) == 0)) continue;
       let score: i64;
@@ -96,7 +96,7 @@ export class NodeResourcesFit extends Plugin {
     let weights: i64 = 0;
     for (let i = 0; i < s.resources.length; i++) {
       const r = s.resources[i];
-      const allocatable = node.allocatable.get(r);
+      const allocatable = node.allocatableOf(r);
       const requested = requestedWith(pod, node, r);
       if (allocatable == 0 || (isScalar(r) && pod.requests.get(r) == 0)) continue;
       const utilization = requested > allocatable ? 100 : (requested * 100) / allocatable;
@@ -128,6 +128,6 @@ export class NodeResourcesFit extends Plugin {
 function requestedWith(pod: PodInfo, node: NodeInfo, r: i32): i64 {
   if (r == CPU) return node.nonZeroCpu + pod.nonZeroCpu;
   if (r == MEMORY) return node.nonZeroMemory + pod.nonZeroMemory;
-  return node.requested.get(r) + pod.requests.get(r);
+  return node.requestedOf(r) + pod.requests.get(r);
 }
 
