@@ -70,44 +70,32 @@ export class NodeResourcesFit extends Plugin {
 
   score(pod: PodInfo, node: NodeInfo): i64 {
     const s = this.scoring;
-    if (s.strategy == REQUESTED_TO_CAPACITY_RATIO) return this.requestedToCapacityRatio(pod, node);
     let sum: i64 = 0;
     let weights: i64 = 0;
     for (let i = 0; i < s.resources.length; i++) {
       const r = s.resources[i];
       const allocatable = node.allocatableOf(r);
-      const requested = requestedWith(pod, node, r);
       if (allocatable == 0 || (isScalar(r) && pod.requests.get(r) == 0)) continue;
+      const requested = requestedWith(pod, node, r);
       let score: i64;
-      if (s.strategy == MOST_ALLOCATED) {
-        score = (min(requested, allocatable) * 100) / allocatable;
-      } else {
-        score = requested > allocatable ? 0 : ((allocatable - requested) * 100) / allocatable;
+      switch (s.strategy) {
+        case MOST_ALLOCATED:
+          score = (min(requested, allocatable) * 100) / allocatable;
+          break;
+        case REQUESTED_TO_CAPACITY_RATIO:
+          score = this.shape(requested > allocatable ? 100 : (requested * 100) / allocatable);
+          if (score <= 0) continue; // only resources that score count, in both sums
+          break;
+        default:
+          score = requested > allocatable ? 0 : ((allocatable - requested) * 100) / allocatable;
       }
       sum += score * s.weights[i];
       weights += s.weights[i];
     }
-    return weights == 0 ? 0 : sum / weights;
-  }
-
-  private requestedToCapacityRatio(pod: PodInfo, node: NodeInfo): i64 {
-    const s = this.scoring;
-    let sum: i64 = 0;
-    let weights: i64 = 0;
-    for (let i = 0; i < s.resources.length; i++) {
-      const r = s.resources[i];
-      const allocatable = node.allocatableOf(r);
-      const requested = requestedWith(pod, node, r);
-      if (allocatable == 0 || (isScalar(r) && pod.requests.get(r) == 0)) continue;
-      const utilization = requested > allocatable ? 100 : (requested * 100) / allocatable;
-      const score = this.shape(utilization);
-      if (score <= 0) continue;
-      sum += score * s.weights[i];
-      weights += s.weights[i];
-    }
     if (weights == 0) return 0;
-    // math.Round: half away from zero (values are non-negative here).
-    return <i64>Math.floor(<f64>sum / <f64>weights + 0.5);
+    // RequestedToCapacityRatio rounds (math.Round, half away from zero); the others truncate.
+    if (s.strategy == REQUESTED_TO_CAPACITY_RATIO) return <i64>Math.floor(<f64>sum / <f64>weights + 0.5);
+    return sum / weights;
   }
 
   /** The broken-linear shape, scores scaled by 10 (MaxCustomPriorityScore), integer math. */
