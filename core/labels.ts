@@ -198,7 +198,8 @@ export class LabelsApi {
     const expressions = (selector.matchExpressions ?? []).map((e) => ({
       key: core.id(e.key ?? ""),
       operator: core.id(e.operator ?? ""),
-      values: e.values == null ? null : e.values.map((v) => core.id(String(v))),
+      // Go builds the list with append([]string(nil), values...): empty is nil.
+      values: e.values == null || e.values.length === 0 ? null : e.values.map((v) => core.id(String(v))),
     }));
     ex.labelSelectorBegin();
     for (const [key, value] of labelIds) {

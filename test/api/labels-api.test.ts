@@ -95,7 +95,7 @@ describe("LabelSelector", () => {
 
   it.each([
     [{ matchExpressions: [{ key: "a", operator: "in", values: ["x"] }] }, '"in" is not a valid label selector operator'],
-    [{ matchExpressions: [{ key: "a", operator: "In", values: [] }] }, "values: Invalid value: []string{}: for 'in', 'notin' operators, values set can't be empty"],
+    [{ matchExpressions: [{ key: "a", operator: "In", values: [] }] }, "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty"],
     [{ matchExpressions: [{ key: "a", operator: "DoesNotExist", values: ["x"] }] }, 'values: Invalid value: []string{"x"}: values set must be empty for exists and does not exist'],
     [{ matchLabels: { a: "-x" } }, 'values[0][a]: Invalid value: "-x": a valid label must be an empty string'],
     [{ matchLabels: { "": "x" } }, 'key: Invalid value: "": name part must be non-empty'],

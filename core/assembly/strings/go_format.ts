@@ -2,6 +2,16 @@
 
 const HEX = "0123456789abcdef";
 
+/**
+ * Characters Go's strconv.IsPrint rejects among those labels can plausibly carry: C1
+ * controls, NBSP, soft hyphen, zero-width and line/paragraph separators, BOM. (Astral
+ * characters arrive as surrogate pairs and are printable, as Go prints them.)
+ */
+function notPrintable(c: i32): bool {
+  return (c >= 0x80 && c <= 0xa0) || c == 0xad || (c >= 0x200b && c <= 0x200f) ||
+    c == 0x2028 || c == 0x2029 || c == 0xfeff;
+}
+
 /** Go's %q for a string (strconv.Quote) for the characters selectors can carry. */
 export function goQuote(s: string): string {
   let out = "\"";
@@ -9,7 +19,7 @@ export function goQuote(s: string): string {
     const c = s.charCodeAt(i);
     if (c == 34) out += "\\\"";
     else if (c == 92) out += "\\\\";
-    else if (c >= 32 && c != 127) out += String.fromCharCode(c);
+    else if (c >= 32 && c != 127 && !notPrintable(c)) out += String.fromCharCode(c);
     else if (c == 7) out += "\\a";
     else if (c == 8) out += "\\b";
     else if (c == 12) out += "\\f";
@@ -17,7 +27,8 @@ export function goQuote(s: string): string {
     else if (c == 13) out += "\\r";
     else if (c == 9) out += "\\t";
     else if (c == 11) out += "\\v";
-    else out += "\\x" + HEX.charAt(c >> 4) + HEX.charAt(c & 15);
+    else if (c < 128) out += "\\x" + HEX.charAt(c >> 4) + HEX.charAt(c & 15);
+    else out += "\\u" + HEX.charAt((c >> 12) & 15) + HEX.charAt((c >> 8) & 15) + HEX.charAt((c >> 4) & 15) + HEX.charAt(c & 15);
   }
   return out + "\"";
 }
