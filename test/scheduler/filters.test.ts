@@ -142,6 +142,15 @@ describe("NodeResourcesFit filter", () => {
     expect(verdict("NodeResourcesFit", p, node("n", { cpu: "3400m" }))).toBe("UnschedulableAndUnresolvable: Insufficient cpu");
   });
 
+  it("takes cpu and memory from pod-level requests when set (PodLevelResources)", () => {
+    const p = pod("p", { cpu: "500m", memory: "1Gi" });
+    p.spec = { ...p.spec!, resources: { requests: { cpu: "3" } } } as typeof p.spec;
+    // cpu comes from the pod level (3), memory still from the containers (1Gi).
+    expect(verdict("NodeResourcesFit", p, node("n", { cpu: "2" }))).toBe("UnschedulableAndUnresolvable: Insufficient cpu");
+    expect(verdict("NodeResourcesFit", p, node("n", { cpu: "3", memory: "1Gi" }))).toBe("fits");
+    expect(verdict("NodeResourcesFit", p, node("n", { cpu: "3", memory: "512Mi" }))).toBe("UnschedulableAndUnresolvable: Insufficient memory");
+  });
+
   it("adds pod overhead", () => {
     const p = pod("p", { cpu: "3", overhead: { cpu: "1500m" } });
     expect(verdict("NodeResourcesFit", p, node("n", { cpu: "4" }))).toBe("UnschedulableAndUnresolvable: Insufficient cpu");

@@ -70,22 +70,28 @@ function readTerm(): NodeSelectorTerm {
   return term;
 }
 
-/** (resource, quantity) pairs into amounts; `missingDefaults` fills cpu/memory when absent. */
-function readRequests(into: Amounts, nonZero: Amounts | null): void {
+const SAW_CPU = 1;
+const SAW_MEMORY = 2;
+
+/**
+ * (resource, quantity) pairs added into `into`; returns which of cpu/memory were listed
+ * (an explicit "0" counts as listed). With `nonZero`, also adds the scoring view: the
+ * listed cpu/memory, or the non-zero defaults for those not listed.
+ */
+function readRequests(into: Amounts, nonZero: Amounts | null): i32 {
   const n = nextCount(2);
-  let sawCpu = false;
-  let sawMemory = false;
+  let seen = 0;
   for (let i = 0; i < n; i++) {
     const r = resourceIndex(next());
-    const amount = quantityOf(r, next());
-    into.add(r, amount);
-    if (r == CPU) sawCpu = true;
-    if (r == MEMORY) sawMemory = true;
+    into.add(r, quantityOf(r, next()));
+    if (r == CPU) seen |= SAW_CPU;
+    if (r == MEMORY) seen |= SAW_MEMORY;
   }
   if (nonZero !== null) {
-    nonZero.add(CPU, sawCpu ? into.get(CPU) : DEFAULT_MILLI_CPU_REQUEST);
-    nonZero.add(MEMORY, sawMemory ? into.get(MEMORY) : DEFAULT_MEMORY_REQUEST);
+    nonZero.add(CPU, seen & SAW_CPU ? into.get(CPU) : DEFAULT_MILLI_CPU_REQUEST);
+    nonZero.add(MEMORY, seen & SAW_MEMORY ? into.get(MEMORY) : DEFAULT_MEMORY_REQUEST);
   }
+  return seen;
 }
 
 /** Decodes a pod record (already begun with beginRecord). */
@@ -163,21 +169,12 @@ export function readPod(): PodInfo {
 
   // Pod-level requests (PodLevelResources, on since v1.34) replace cpu and memory.
   const podLevel = new Amounts();
-  const podLevelCount = nextCount(2);
-  let podLevelCpu = false;
-  let podLevelMemory = false;
-  for (let i = 0; i < podLevelCount; i++) {
-    const r = resourceIndex(next());
-    const amount = quantityOf(r, next());
-    podLevel.set(r, amount);
-    if (r == CPU) podLevelCpu = true;
-    if (r == MEMORY) podLevelMemory = true;
-  }
-  if (podLevelCpu) {
+  const podLevelSeen = readRequests(podLevel, null);
+  if (podLevelSeen & SAW_CPU) {
     sum.set(CPU, podLevel.get(CPU));
     sumNonZero.set(CPU, podLevel.get(CPU));
   }
-  if (podLevelMemory) {
+  if (podLevelSeen & SAW_MEMORY) {
     sum.set(MEMORY, podLevel.get(MEMORY));
     sumNonZero.set(MEMORY, podLevel.get(MEMORY));
   }
