@@ -53,6 +53,10 @@ export interface CoreExports {
   schedulerAddPlugin(handle: number, name: number, points: number, weight: number): number;
   schedulerSetFitScoring(handle: number, strategy: number, resourceCount: number, shapeCount: number): number;
   schedulerSetBalancedResources(handle: number, count: number): number;
+  schedulerSetSpreadDefaults(handle: number, system: number, count: number): number;
+  schedulerSetInterPodAffinity(handle: number, hardPodAffinityWeight: number, ignorePreferredTermsOfExistingPods: number): number;
+  schedulerSetNamespace(handle: number, length: number): number;
+  schedulerRemoveNamespace(handle: number, name: number): number;
   schedulerSetNode(handle: number, length: number): number;
   schedulerRemoveNode(handle: number, name: number): number;
   schedulerSetPod(handle: number, length: number): number;

@@ -3,7 +3,9 @@
 // (create), for the scheduler loop and for speed.
 
 import type { WasmCore } from "../../bindings/wasm/instance.js";
-import type { V1Node, V1Pod } from "../types/core-v1.js";
+import type { V1Namespace, V1Node, V1Pod, V1ReplicationController, V1Service } from "../types/core-v1.js";
+import type { V1ReplicaSet, V1StatefulSet } from "../types/apps-v1.js";
+import { defaultSelector, type SpreadOwners } from "./default-selector.js";
 import { CoreHandle, Releaser } from "../handles.js";
 import { encodeNode, encodePod, podKey } from "./records.js";
 import {
@@ -33,6 +35,10 @@ export interface ScheduleResult {
   message?: string;
   /** Every node the cycle evaluated (all of them at percentageOfNodesToScore 100). */
   nodes: Record<string, NodeResult>;
+  /** DefaultPreemption's choice when no node fits: the node to nominate... */
+  nominatedNode?: string;
+  /** ...and the pods to evict there (most important first). */
+  victims?: { namespace: string; name: string }[];
 }
 
 export type ProfileInput = string | KubeSchedulerConfiguration | KubeSchedulerProfile | null;
@@ -44,18 +50,27 @@ export interface CreateOptions {
   schedulerName?: string;
 }
 
-export interface EvaluateInput extends CreateOptions {
+export interface EvaluateInput extends CreateOptions, SpreadOwners {
   pod: V1Pod;
   nodes: V1Node[];
   /** Existing pods; those with spec.nodeName count on their node. */
   pods?: V1Pod[];
+  /** Namespaces (their labels are what pod affinity's namespaceSelector matches). */
+  namespaces?: V1Namespace[];
   profile?: ProfileInput;
 }
+
+type OwnerKind = keyof SpreadOwners;
 
 const STRATEGIES: Record<string, number> = { LeastAllocated: 0, MostAllocated: 1, RequestedToCapacityRatio: 2 };
 
 /** A scheduler with its cache inside the core. Bind by calling addPod with spec.nodeName set. */
 export class StatefulScheduler extends CoreHandle {
+  /** Services and controllers by kind and "namespace/name" (default spreading selectors). */
+  private readonly owners: { [K in OwnerKind]-?: Map<string, NonNullable<SpreadOwners[K]>[number]> } = {
+    services: new Map(), replicationControllers: new Map(), replicaSets: new Map(), statefulSets: new Map(),
+  };
+
   constructor(
     handle: number,
     releaser: Releaser,
@@ -89,6 +104,60 @@ export class StatefulScheduler extends CoreHandle {
     this.core.exports.schedulerRemovePod(this.live(), this.core.id(podKey(namespace, name)));
   }
 
+  /** Adds or updates a Namespace (for namespaceSelector in pod affinity terms). */
+  addNamespace(namespace: V1Namespace): void {
+    const core = this.core;
+    const labels = Object.entries(namespace.metadata?.labels ?? {});
+    const record = [core.id(namespace.metadata?.name ?? ""), labels.length, ...labels.flatMap(([k, v]) => [core.id(k), core.id(v)])];
+    this.send(record, (h, n) => core.exports.schedulerSetNamespace(h, n), "namespace");
+  }
+
+  removeNamespace(name: string): void {
+    this.core.exports.schedulerRemoveNamespace(this.live(), this.core.id(name));
+  }
+
+  /** Services and controllers whose selectors give pods their default spreading constraints. */
+  addService(service: V1Service): void {
+    this.setOwner("services", service);
+  }
+  removeService(namespace: string, name: string): void {
+    this.owners.services.delete(podKey(namespace, name));
+  }
+  addReplicaSet(replicaSet: V1ReplicaSet): void {
+    this.setOwner("replicaSets", replicaSet);
+  }
+  removeReplicaSet(namespace: string, name: string): void {
+    this.owners.replicaSets.delete(podKey(namespace, name));
+  }
+  addStatefulSet(statefulSet: V1StatefulSet): void {
+    this.setOwner("statefulSets", statefulSet);
+  }
+  removeStatefulSet(namespace: string, name: string): void {
+    this.owners.statefulSets.delete(podKey(namespace, name));
+  }
+  addReplicationController(controller: V1ReplicationController): void {
+    this.setOwner("replicationControllers", controller);
+  }
+  removeReplicationController(namespace: string, name: string): void {
+    this.owners.replicationControllers.delete(podKey(namespace, name));
+  }
+
+  private setOwner<K extends OwnerKind>(kind: K, o: NonNullable<SpreadOwners[K]>[number]): void {
+    const key = podKey(o.metadata?.namespace ?? "default", o.metadata?.name ?? "");
+    (this.owners[kind] as Map<string, typeof o>).set(key, o);
+  }
+
+  private spreadSelector(pod: V1Pod) {
+    const o = this.owners;
+    if (o.services.size + o.replicaSets.size + o.statefulSets.size + o.replicationControllers.size === 0) return null;
+    return defaultSelector(pod, {
+      services: [...o.services.values()],
+      replicaSets: [...o.replicaSets.values()],
+      statefulSets: [...o.statefulSets.values()],
+      replicationControllers: [...o.replicationControllers.values()],
+    });
+  }
+
   /**
    * One scheduling cycle for `pod`. Binding is the caller's job. With `explain: false` the
    * per-node verdicts and scores are not decoded (`nodes` is {}): what a scheduler loop
@@ -98,23 +167,41 @@ export class StatefulScheduler extends CoreHandle {
     const core = this.core;
     const h = this.live();
     const explain = options.explain ?? true;
-    const record = encodePod(core, pod);
+    const record = encodePod(core, pod, this.spreadSelector(pod));
     core.writeInts(record);
     const length = core.exports.schedulerSchedule(h, record.length, explain ? 1 : 0);
     if (length < 0) throw new Error("kubeling scheduler: malformed pod record");
     const out = core.readOutputInts(length);
     const chosen = out[0] === 0 ? null : core.text(out[0]);
     const nodes: Record<string, NodeResult> = {};
-    const at = 4 + 2 * out[3];
+    const histogramEnd = 4 + 2 * out[3];
+    // The preemption block: nominated node, victims, message id, reason histogram.
+    let at = histogramEnd;
+    const nominated = out[at++];
+    const victims: { namespace: string; name: string }[] = [];
+    for (let n = out[at++]; n > 0; n--) {
+      const key = core.text(out[at++]);
+      const slash = key.indexOf("/");
+      victims.push({ namespace: key.slice(0, slash), name: key.slice(slash + 1) });
+    }
+    const postFilterMessageId = out[at++];
+    const postFilterHistogram = at + 1;
+    at = postFilterHistogram + 2 * out[at];
     if (explain) this.explain(out, at, nodes);
     if (chosen !== null) return { node: chosen, nodes };
-    // FitError.Error(): "0/N nodes are available: <count> <reason>, ..." sorted as strings.
-    const counts: string[] = [];
-    for (let i = 4; i < at; i += 2) counts.push(`${out[i + 1]} ${core.text(out[i])}`);
-    counts.sort();
-    let message = `0/${core.exports.schedulerNodeCount(h)} nodes are available:`;
-    if (counts.length > 0) message += ` ${counts.join(", ")}.`;
-    return { node: null, message, nodes };
+    const nodeCount = core.exports.schedulerNodeCount(h);
+    let message = fitError(core, nodeCount, out, 4, histogramEnd);
+    // PostFilter's own message (when preemption could not help), after a separator.
+    let postFilter = "";
+    if (postFilterMessageId !== 0) postFilter = core.text(postFilterMessageId);
+    else if (postFilterHistogram < at) postFilter = fitError(core, nodeCount, out, postFilterHistogram, at);
+    if (postFilter) message += ` preemption: ${postFilter}.`;
+    const result: ScheduleResult = { node: null, message, nodes };
+    if (nominated !== 0) {
+      result.nominatedNode = core.text(nominated);
+      result.victims = victims;
+    }
+    return result;
   }
 
   private explain(out: Int32Array, start: number, nodes: Record<string, NodeResult>): void {
@@ -150,6 +237,16 @@ export class StatefulScheduler extends CoreHandle {
   }
 }
 
+/** FitError.Error(): "0/N nodes are available: <count> <reason>, ..." with the counts sorted as strings. */
+function fitError(core: WasmCore, nodeCount: number, out: Int32Array, from: number, to: number): string {
+  const counts: string[] = [];
+  for (let i = from; i < to; i += 2) counts.push(`${out[i + 1]} ${core.text(out[i])}`);
+  counts.sort();
+  let message = `0/${nodeCount} nodes are available:`;
+  if (counts.length > 0) message += ` ${counts.join(", ")}.`;
+  return message;
+}
+
 export class SchedulerApi {
   private readonly releaser: Releaser;
 
@@ -183,8 +280,13 @@ export class SchedulerApi {
   evaluate(input: EvaluateInput): ScheduleResult {
     const s = this.create(input.profile, input);
     try {
+      for (const namespace of input.namespaces ?? []) s.addNamespace(namespace);
       for (const node of input.nodes) s.addNode(node);
       for (const pod of input.pods ?? []) s.addPod(pod);
+      for (const service of input.services ?? []) s.addService(service);
+      for (const rs of input.replicaSets ?? []) s.addReplicaSet(rs);
+      for (const ss of input.statefulSets ?? []) s.addStatefulSet(ss);
+      for (const rc of input.replicationControllers ?? []) s.addReplicationController(rc);
       return s.schedule(input.pod);
     } finally {
       s.dispose();
@@ -207,6 +309,15 @@ export class SchedulerApi {
       for (const point of shape) ints.push(point.utilization, point.score);
       core.writeInts(ints);
       core.exports.schedulerSetFitScoring(h, type, resources.length, shape.length);
+    } else if (name === "PodTopologySpread") {
+      const system = (args.defaultingType ?? "System") === "System";
+      const defaults = (args.defaultConstraints as { maxSkew: number; topologyKey: string; whenUnsatisfiable: string }[] | undefined) ?? [];
+      const ints = defaults.flatMap((c) => [c.maxSkew, core.id(c.topologyKey), c.whenUnsatisfiable === "ScheduleAnyway" ? 0 : 1]);
+      core.writeInts(ints);
+      core.exports.schedulerSetSpreadDefaults(h, system ? 1 : 0, defaults.length);
+    } else if (name === "InterPodAffinity") {
+      const weight = typeof args.hardPodAffinityWeight === "number" ? args.hardPodAffinityWeight : 1;
+      core.exports.schedulerSetInterPodAffinity(h, weight, args.ignorePreferredTermsOfExistingPods ? 1 : 0);
     } else if (name === "NodeResourcesBalancedAllocation") {
       const resources = (args.resources as { name: string }[] | undefined) ?? [];
       if (resources.length === 0) return;

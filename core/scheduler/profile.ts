@@ -19,6 +19,7 @@ export interface Plugins {
   multiPoint?: PluginSet;
   preFilter?: PluginSet;
   filter?: PluginSet;
+  postFilter?: PluginSet;
   preScore?: PluginSet;
   score?: PluginSet;
   [point: string]: PluginSet | undefined;
@@ -71,12 +72,15 @@ export const IMPLEMENTED: Readonly<Record<string, readonly Point[]>> = {
   NodeResourcesFit: ["preFilter", "filter", "preScore", "score"],
   NodeResourcesBalancedAllocation: ["preScore", "score"],
   ImageLocality: ["score"],
+  PodTopologySpread: ["preFilter", "filter", "preScore", "score"],
+  InterPodAffinity: ["preFilter", "filter", "preScore", "score"],
+  DefaultPreemption: ["postFilter"],
 };
 
-export type Point = "preFilter" | "filter" | "preScore" | "score";
-export const POINTS: readonly Point[] = ["preFilter", "filter", "preScore", "score"];
+export type Point = "preFilter" | "filter" | "postFilter" | "preScore" | "score";
+export const POINTS: readonly Point[] = ["preFilter", "filter", "postFilter", "preScore", "score"];
 /** Extension point bits as the core encodes them (framework.ts); score includes NormalizeScore. */
-export const POINT_BITS: Readonly<Record<Point, number>> = { preFilter: 1, filter: 2, preScore: 4, score: 8 | 16 };
+export const POINT_BITS: Readonly<Record<Point, number>> = { preFilter: 1, filter: 2, preScore: 4, score: 8 | 16, postFilter: 32 };
 
 /** One plugin as the resolved profile runs it. */
 export interface ResolvedPlugin {
@@ -128,7 +132,7 @@ export function resolveProfile(
     return p;
   };
   // Filter first: its order is the order plugins run in (and whose reason a node reports).
-  for (const point of ["filter", "preFilter", "preScore", "score"] as const) {
+  for (const point of ["filter", "preFilter", "postFilter", "preScore", "score"] as const) {
     const set = plugins[point] ?? {};
     const disabled = new Set((set.disabled ?? []).map((d) => d.name));
     const explicit = set.enabled ?? [];

@@ -4,7 +4,8 @@
 
 import type { WasmCore } from "../../bindings/wasm/instance.js";
 import { NodeSelectorOperatorCode, TolerationOperatorCode, UNKNOWN_TOLERATION_OPERATOR } from "../../bindings/wasm/abi.js";
-import type { V1Container, V1Node, V1NodeSelectorTerm, V1Pod } from "../types/core-v1.js";
+import type { V1Container, V1Node, V1NodeSelectorTerm, V1Pod, V1PodAffinityTerm } from "../types/core-v1.js";
+import type { LabelSelector } from "../types/meta.js";
 
 const CONTAINER = 0;
 const INIT_CONTAINER = 1;
@@ -20,7 +21,8 @@ export function normalizedImageName(image: string): string {
   return image.lastIndexOf(":") <= image.lastIndexOf("/") ? `${image}:latest` : image;
 }
 
-export function encodePod(core: WasmCore, pod: V1Pod): number[] {
+/** `defaultSpread`: the pod's default spreading selector (default-selector.ts), if any. */
+export function encodePod(core: WasmCore, pod: V1Pod, defaultSpread: LabelSelector | null = null): number[] {
   const id = (s: string | undefined | null) => core.id(s ?? "");
   const meta = pod.metadata ?? {};
   const spec = pod.spec ?? { containers: [] };
@@ -73,7 +75,111 @@ export function encodePod(core: WasmCore, pod: V1Pod): number[] {
   }
   pairs(core, out, (spec as { resources?: { requests?: Record<string, string> } }).resources?.requests);
   pairs(core, out, (spec as { overhead?: Record<string, string> }).overhead);
+
+  // For preemption: terminating, preemptionPolicy Never, status.startTime (ms; -1: none).
+  out.push(meta.deletionTimestamp ? 1 : 0, spec.preemptionPolicy === "Never" ? 1 : 0);
+  const start = pod.status?.startTime ? Date.parse(pod.status.startTime) : -1;
+  pushI64(out, Number.isFinite(start) ? start : -1);
+
+  // PodTopologySpread: the pod's constraints, then its default spreading selector.
+  const labels = meta.labels ?? {};
+  const constraints = spec.topologySpreadConstraints ?? [];
+  out.push(constraints.length);
+  for (const c of constraints) {
+    out.push(
+      c.maxSkew ?? 0,
+      id(c.topologyKey),
+      c.whenUnsatisfiable === "ScheduleAnyway" ? 1 : 0,
+      c.minDomains ?? 1,
+      c.nodeAffinityPolicy === "Ignore" ? 0 : 1,
+      c.nodeTaintsPolicy === "Honor" ? 1 : 0,
+    );
+    encodeSelector(core, out, withLabelKeys(c.labelSelector, labels, c.matchLabelKeys, undefined));
+  }
+  encodeSelector(core, out, defaultSpread);
+
+  // InterPodAffinity: required affinity, required anti-affinity, preferred affinity,
+  // preferred anti-affinity; each term: weight, topology key, selector, namespaces, namespaceSelector.
+  const podAffinity = spec.affinity?.podAffinity;
+  const podAntiAffinity = spec.affinity?.podAntiAffinity;
+  for (const terms of [
+    (podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => ({ weight: 0, podAffinityTerm: t })),
+    (podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => ({ weight: 0, podAffinityTerm: t })),
+    podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [],
+    podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [],
+  ]) {
+    out.push(terms.length);
+    for (const { weight, podAffinityTerm } of terms) encodeAffinityTerm(core, out, podAffinityTerm ?? { topologyKey: "" }, weight ?? 0, namespace, labels);
+  }
   return out;
+}
+
+/**
+ * matchLabelKeys / mismatchLabelKeys merged into the selector as the API server merges them
+ * (`key in (pod's value)` / `key notin (pod's value)`, keys the pod lacks ignored); a nil
+ * selector stays nil (it matches nothing either way).
+ */
+function withLabelKeys(
+  selector: LabelSelector | null | undefined,
+  labels: Record<string, string>,
+  matchKeys: string[] | undefined,
+  mismatchKeys: string[] | undefined,
+): LabelSelector | null {
+  if (!selector) return null;
+  const extra = [
+    ...(matchKeys ?? []).filter((k) => k in labels).map((key) => ({ key, operator: "In", values: [labels[key]] })),
+    ...(mismatchKeys ?? []).filter((k) => k in labels).map((key) => ({ key, operator: "NotIn", values: [labels[key]] })),
+  ];
+  if (extra.length === 0) return selector;
+  return { matchLabels: selector.matchLabels, matchExpressions: [...(selector.matchExpressions ?? []), ...extra] };
+}
+
+function encodeAffinityTerm(
+  core: WasmCore,
+  out: number[],
+  term: V1PodAffinityTerm,
+  weight: number,
+  podNamespace: string,
+  labels: Record<string, string>,
+): void {
+  out.push(weight, core.id(term.topologyKey ?? ""));
+  encodeSelector(core, out, withLabelKeys(term.labelSelector, labels, term.matchLabelKeys, term.mismatchLabelKeys));
+  // No namespaces and no namespaceSelector: the term owner's own namespace.
+  const namespaces = (term.namespaces ?? []).length === 0 && !term.namespaceSelector ? [podNamespace] : (term.namespaces ?? []);
+  out.push(namespaces.length);
+  for (const ns of namespaces) out.push(core.id(ns));
+  encodeSelector(core, out, term.namespaceSelector ?? null);
+}
+
+/** LabelSelectorOperator → labels operator code (core/assembly/labels/requirement.ts Op). */
+const SELECTOR_OPERATOR: Record<string, number> = { In: 0, NotIn: 1, Exists: 5, DoesNotExist: 6 };
+const NIL_SELECTOR = 0;
+const SELECTOR = 1;
+const INVALID_SELECTOR = 2;
+
+/** A metav1.LabelSelector: nil (matches nothing), or requirements (key, op, values...). */
+function encodeSelector(core: WasmCore, out: number[], selector: LabelSelector | null | undefined): void {
+  if (!selector) {
+    out.push(NIL_SELECTOR);
+    return;
+  }
+  const expressions = selector.matchExpressions ?? [];
+  if (expressions.some((e) => SELECTOR_OPERATOR[e.operator] === undefined)) {
+    out.push(INVALID_SELECTOR);
+    return;
+  }
+  const matchLabels = Object.entries(selector.matchLabels ?? {});
+  out.push(SELECTOR, matchLabels.length + expressions.length);
+  for (const [key, value] of matchLabels) out.push(core.id(key), 2 /* Equals */, 1, core.id(String(value)));
+  for (const e of expressions) {
+    const values = e.values ?? [];
+    out.push(core.id(e.key), SELECTOR_OPERATOR[e.operator], values.length);
+    for (const v of values) out.push(core.id(String(v)));
+  }
+}
+
+function pushI64(out: number[], value: number): void {
+  out.push(value % 2 ** 32 | 0, Math.floor(value / 2 ** 32) | 0);
 }
 
 export function encodeNode(core: WasmCore, node: V1Node): number[] {
@@ -88,7 +194,10 @@ export function encodeNode(core: WasmCore, node: V1Node): number[] {
     (image.names ?? []).map((name) => [name, image.sizeBytes ?? 0] as const),
   );
   out.push(images.length);
-  for (const [name, size] of images) out.push(id(name), size % 2 ** 32 | 0, Math.floor(size / 2 ** 32) | 0);
+  for (const [name, size] of images) {
+    out.push(id(name));
+    pushI64(out, size);
+  }
   return out;
 }
 

@@ -120,6 +120,8 @@ export interface V1PodSpec {
   priorityClassName?: string;
   topologySpreadConstraints?: V1TopologySpreadConstraint[];
   restartPolicy?: string;
+  /** "PreemptLowerPriority" (default) or "Never". */
+  preemptionPolicy?: string;
 }
 
 export interface V1PodStatus {
@@ -127,6 +129,7 @@ export interface V1PodStatus {
   podIP?: string;
   hostIP?: string;
   nominatedNodeName?: string;
+  startTime?: string;
   conditions?: { type: string; status: string; reason?: string; message?: string }[];
 }
 
@@ -155,4 +158,22 @@ export interface V1Node extends TypeMeta {
   metadata?: ObjectMeta;
   spec?: V1NodeSpec;
   status?: V1NodeStatus;
+}
+
+export interface V1Namespace extends TypeMeta {
+  metadata?: ObjectMeta;
+  spec?: { finalizers?: string[] };
+  status?: { phase?: string };
+}
+
+export interface V1Service extends TypeMeta {
+  metadata?: ObjectMeta;
+  /** Only the selector matters to the scheduler (system default spreading). */
+  spec?: { selector?: Record<string, string> | null; type?: string; clusterIP?: string };
+}
+
+/** ReplicationController: its selector is a plain label map. */
+export interface V1ReplicationController extends TypeMeta {
+  metadata?: ObjectMeta;
+  spec?: { selector?: Record<string, string> | null; replicas?: number };
 }

@@ -168,9 +168,13 @@ describe("the default profile", () => {
     const pods = [pod("o", { nodeName: "busy", cpu: "3500m" })];
     const r = core.scheduler.evaluate({ pod: pod("p", { cpu: "2" }), nodes, pods });
     expect(r.node).toBeNull();
-    // "count reason" strings sorted as strings, as FitError.Error() sorts them.
+    // "count reason" strings sorted as strings, as FitError.Error() sorts them; then
+    // DefaultPreemption's own FitError: "busy" was tried but holds no lower-priority pod, the
+    // three UnschedulableAndUnresolvable nodes were not worth trying. Go's " %v." separator
+    // around a message that ends in "." gives the double period users see in events.
     expect(r.message).toBe(
-      "0/4 nodes are available: 1 node(s) had untolerated taint(s), 1 node(s) were unschedulable, 2 Insufficient cpu.",
+      "0/4 nodes are available: 1 node(s) had untolerated taint(s), 1 node(s) were unschedulable, 2 Insufficient cpu." +
+        " preemption: 0/4 nodes are available: 1 No preemption victims found for incoming pod, 3 Preemption is not helpful for scheduling..",
     );
     expect(r.nodes.tainted.plugin).toBe("TaintToleration");
     expect(r.nodes.cordoned.plugin).toBe("NodeUnschedulable");

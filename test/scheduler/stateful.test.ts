@@ -21,7 +21,9 @@ describe("core.scheduler.create", () => {
       s.addPod({ ...p, spec: { ...p.spec!, nodeName: r.node! } });
     }
     expect(placed.sort()).toEqual(["a", "b"]);
-    expect(s.schedule(pod("p2", { cpu: "600m" })).message).toBe("0/2 nodes are available: 2 Insufficient cpu.");
+    expect(s.schedule(pod("p2", { cpu: "600m" })).message).toBe(
+      "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod..",
+    );
     s.removePod("default", "p0");
     expect(s.schedule(pod("p2", { cpu: "600m" })).node).not.toBeNull();
     s.dispose();
@@ -31,7 +33,9 @@ describe("core.scheduler.create", () => {
     const s = core.scheduler.create();
     s.addNode(node("a"));
     s.updateNode(node("a", { unschedulable: true }));
-    expect(s.schedule(pod("p")).message).toBe("0/1 nodes are available: 1 node(s) were unschedulable.");
+    expect(s.schedule(pod("p")).message).toBe(
+      "0/1 nodes are available: 1 node(s) were unschedulable. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..",
+    );
     s.removeNode("a");
     expect(s.schedule(pod("p")).message).toBe("0/0 nodes are available:");
     s.addNode(node("a"));
@@ -61,10 +65,13 @@ describe("profiles", () => {
       ["NodeAffinity", 2],
       ["NodePorts", 0],
       ["NodeResourcesFit", 1],
+      ["PodTopologySpread", 2],
+      ["InterPodAffinity", 2],
+      ["DefaultPreemption", 0],
       ["NodeResourcesBalancedAllocation", 1],
       ["ImageLocality", 1],
     ]);
-    expect(p.notImplemented).toContain("PodTopologySpread");
+    expect(p.notImplemented).toEqual(["VolumeRestrictions", "NodeVolumeLimits", "VolumeBinding", "VolumeZone", "DynamicResources"]);
   });
 
   it("accepts a KubeSchedulerConfiguration as YAML, with disabled plugins and weights", () => {

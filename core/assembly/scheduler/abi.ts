@@ -14,6 +14,10 @@ import { newPlugin } from "./registry";
 import { resourceIndex } from "./resources";
 import { NodeResourcesFit, ScoringStrategy } from "./plugins/node_resources_fit";
 import { BalancedAllocation } from "./plugins/balanced_allocation";
+import { PodTopologySpread, DefaultConstraint } from "./plugins/pod_topology_spread";
+import { InterPodAffinity } from "./plugins/inter_pod_affinity";
+import { DefaultPreemption, POST_FILTER } from "./plugins/default_preemption";
+import { next, nextCount, nextArray } from "./record";
 
 const schedulers = new Handles<Scheduler>();
 
@@ -36,7 +40,9 @@ export function schedulerAddPlugin(h: i32, name: i32, points: i32, weight: i32):
   if (s === null || !isKnownId(name)) return false;
   const plugin = newPlugin(stringOf(name), s.cache);
   if (plugin === null) return false;
-  s.enabled.push(new EnabledPlugin(plugin, points & plugin.points, weight));
+  const enabledPoints = points & plugin.points;
+  s.enabled.push(new EnabledPlugin(plugin, enabledPoints, weight));
+  if ((enabledPoints & POST_FILTER) != 0) s.postFilter = <DefaultPreemption>plugin;
   return true;
 }
 
@@ -83,6 +89,59 @@ export function schedulerSetBalancedResources(h: i32, count: i32): bool {
   for (let i = 0; i < count; i++) resources.push(resourceIndex(scratchI32(i)));
   (<BalancedAllocation>s.enabled[at].plugin).resources = resources;
   return true;
+}
+
+/**
+ * PodTopologySpreadArgs: defaultingType System (`system` true, built-in defaults) or List
+ * with `count` (maxSkew, topology key id, 1 for DoNotSchedule) triples in scratch.
+ */
+export function schedulerSetSpreadDefaults(h: i32, system: bool, count: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null) return false;
+  const at = findPlugin(s, "PodTopologySpread");
+  if (at < 0) return false;
+  const plugin = <PodTopologySpread>s.enabled[at].plugin;
+  plugin.systemDefaulted = system;
+  if (system) return true;
+  const defaults = new Array<DefaultConstraint>();
+  for (let i = 0; i < count; i++) {
+    defaults.push(new DefaultConstraint(scratchI32(i * 3), scratchI32(i * 3 + 1), scratchI32(i * 3 + 2) != 0));
+  }
+  plugin.defaults = defaults;
+  return true;
+}
+
+/** InterPodAffinityArgs. */
+export function schedulerSetInterPodAffinity(h: i32, hardPodAffinityWeight: i32, ignorePreferredTermsOfExistingPods: bool): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null) return false;
+  const at = findPlugin(s, "InterPodAffinity");
+  if (at < 0) return false;
+  const plugin = <InterPodAffinity>s.enabled[at].plugin;
+  plugin.hardPodAffinityWeight = hardPodAffinityWeight;
+  plugin.ignorePreferredTermsOfExistingPods = ignorePreferredTermsOfExistingPods;
+  return true;
+}
+
+/** Adds or updates a Namespace: record = name id, label count, (key, value) ids. */
+export function schedulerSetNamespace(h: i32, length: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null) return false;
+  beginRecord(scratchAddress(), length);
+  const name = next();
+  const labels = nextArray(nextCount(2), 2);
+  if (overrun) return false;
+  s.cache.namespaceLabels.set(name, labels);
+  return true;
+}
+
+export function schedulerRemoveNamespace(h: i32, name: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  return s !== null && s.cache.namespaceLabels.delete(name);
 }
 
 /** Adds or updates the node whose record (`length` i32s) is in scratch. */
@@ -134,7 +193,7 @@ let resultOutput = new StaticArray<i32>(0);
 /**
  * Runs one cycle for the pod whose record is in scratch. Publishes, as i32s:
  * [chosen node name id (0: none), evaluated count E, plugin count P, histogram size H,
- *  H × (reason id, nodes giving it),
+ *  H × (reason id, nodes giving it), the preemption block (see below),
  *  then, when `explain`, per evaluated node: name id, code, failing plugin (-1), reason count, reason ids...].
  * Returns the number of i32s, or -1 for a malformed record. Scores: schedulerScores().
  */
@@ -156,6 +215,21 @@ export function schedulerSchedule(h: i32, length: i32, explain: bool): i32 {
   if (chosen === null) {
     s.reasonHistogram(out);
     out[3] = (out.length - 4) >> 1;
+  }
+  // PostFilter (preemption): nominated node id, victim count, victim pod keys, message id,
+  // histogram size, (reason id, nodes) pairs. All zero when preemption did not run.
+  const preemption = s.postFilter;
+  if (preemption !== null && preemption.ran) {
+    const nominated = preemption.nominated;
+    out.push(nominated === null ? 0 : nominated.name);
+    out.push(preemption.victims.length);
+    for (let i = 0; i < preemption.victims.length; i++) out.push(preemption.victims[i].key);
+    out.push(preemption.message);
+    const counts = preemption.reasonCounts;
+    out.push(counts.length >> 1);
+    for (let i = 0; i < counts.length; i++) out.push(counts[i]);
+  } else {
+    for (let i = 0; i < 4; i++) out.push(0);
   }
   if (explain) {
     for (let i = 0; i < s.evaluated.length; i++) {

@@ -12,6 +12,13 @@ export class Cache implements ImageSpread {
   podByKey: Map<i32, PodInfo> = new Map<i32, PodInfo>();
   /** image name id → number of nodes listing it. */
   imageNodes: Map<i32, i32> = new Map<i32, i32>();
+  /** namespace name id → its labels as (key, value) pairs (namespaceSelector). */
+  namespaceLabels: Map<i32, StaticArray<i32>> = new Map<i32, StaticArray<i32>>();
+
+  /** The labels of Namespace `name`, or null when the cache does not know it. */
+  labelsOfNamespace(name: i32): StaticArray<i32> | null {
+    return this.namespaceLabels.has(name) ? this.namespaceLabels.get(name) : null;
+  }
 
   nodesWithImage(name: i32): i32 {
     return this.imageNodes.has(name) ? this.imageNodes.get(name) : 0;

@@ -52,6 +52,13 @@ export abstract class Plugin {
   }
   /** Rescales scores[0, count) in place into 0..100. */
   normalize(pod: PodInfo, scores: StaticArray<i64>, count: i32): void {}
+
+  /**
+   * PreFilterExtensions: `other` was just added to / removed from `node`, so the state
+   * PreFilter computed must follow (preemption's "what if these pods were gone").
+   */
+  preFilterAddPod(pod: PodInfo, other: PodInfo, node: NodeInfo): void {}
+  preFilterRemovePod(pod: PodInfo, other: PodInfo, node: NodeInfo): void {}
 }
 
 /** Extension point bits for Plugin.points. */

@@ -4,6 +4,7 @@
 import { next, nextCount, nextArray, nextI64 } from "./record";
 import { Amounts, CPU, MEMORY, EPHEMERAL_STORAGE, PODS, resourceIndex, quantityOf } from "./resources";
 import { PodInfo } from "./pod_info";
+import { lookup } from "../labels/selector";
 
 export class NodeInfo {
   /** Position in the cache's node list (changes when nodes are removed). */
@@ -21,6 +22,9 @@ export class NodeInfo {
   images: Map<i32, i64> = new Map<i32, i64>();
 
   pods: Array<PodInfo> = new Array<PodInfo>();
+  /** Pods with any pod (anti-)affinity term, and those with required anti-affinity. */
+  podsWithAffinity: Array<PodInfo> = new Array<PodInfo>();
+  podsWithRequiredAntiAffinity: Array<PodInfo> = new Array<PodInfo>();
   /** pods.length, kept beside the other hot fields. */
   podCount: i32 = 0;
   /** Whether `images` is non-empty (ImageLocality skips the map otherwise). */
@@ -40,6 +44,11 @@ export class NodeInfo {
   nonZeroMemory: i64 = 0;
   /** (protocol, host IP, port) triples in use on the node. */
   usedPorts: Array<i32> = new Array<i32>();
+
+  /** The value id of label `key`, or -1 when the node does not have it. */
+  @inline labelValue(key: i32): i32 {
+    return lookup(changetype<usize>(this.labels), this.labels.length >> 1, key);
+  }
 
   @inline allocatableOf(r: i32): i64 {
     switch (r) {
@@ -82,6 +91,8 @@ export class NodeInfo {
     this.nonZeroCpu += pod.nonZeroCpu;
     this.nonZeroMemory += pod.nonZeroMemory;
     for (let i = 0; i < pod.hostPorts.length; i++) this.usedPorts.push(pod.hostPorts[i]);
+    if (pod.hasPodAffinity) this.podsWithAffinity.push(pod);
+    if (pod.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity.push(pod);
   }
 
   removePod(pod: PodInfo): bool {
@@ -89,6 +100,8 @@ export class NodeInfo {
     if (at < 0) return false;
     this.pods.splice(at, 1);
     this.podCount = this.pods.length;
+    removeFrom(this.podsWithAffinity, pod);
+    removeFrom(this.podsWithRequiredAntiAffinity, pod);
     this.addRequests(pod, -1);
     this.nonZeroCpu -= pod.nonZeroCpu;
     this.nonZeroMemory -= pod.nonZeroMemory;
@@ -103,6 +116,11 @@ export class NodeInfo {
     }
     return true;
   }
+}
+
+function removeFrom(list: Array<PodInfo>, pod: PodInfo): void {
+  const at = list.indexOf(pod);
+  if (at >= 0) list.splice(at, 1);
 }
 
 /** Decodes a node record (already begun with beginRecord) into `node`, keeping its pods. */

@@ -5,7 +5,10 @@
 import { NodeAffinity, NodeSelectorTerm } from "../nodeaffinity/node_selector";
 import { SelectorBuilder } from "../labels/selector";
 import { Op } from "../labels/requirement";
-import { next, nextCount, nextArray } from "./record";
+import { Selector } from "../labels/selector";
+import { next, nextCount, nextArray, nextI64 } from "./record";
+import { readSelector, readOptionalSelector } from "./selector_record";
+import { AffinityTerm, readAffinityTerms } from "./affinity_term";
 import { Amounts, CPU, MEMORY, resourceIndex, quantityOf } from "./resources";
 
 /** schedutil.DefaultMilliCPURequest / DefaultMemoryRequest: for scoring pods that request none. */
@@ -22,6 +25,18 @@ export class PreferredTerm {
     public weight: i32,
     public term: NodeSelectorTerm,
   ) {}
+}
+
+/** A topologySpreadConstraint, with matchLabelKeys already merged into the selector. */
+export class SpreadConstraint {
+  maxSkew: i32 = 1;
+  topologyKey: i32 = 0;
+  /** whenUnsatisfiable: DoNotSchedule (Filter) or ScheduleAnyway (Score). */
+  doNotSchedule: bool = true;
+  minDomains: i32 = 1;
+  honorNodeAffinity: bool = true;
+  honorNodeTaints: bool = false;
+  selector: Selector = Selector.nothingSelector();
 }
 
 export class PodInfo {
@@ -46,6 +61,25 @@ export class PodInfo {
   /** Normalized image names of containers and init containers. */
   images: StaticArray<i32> = new StaticArray<i32>(0);
   containerCount: i32 = 0;
+  /** metadata.deletionTimestamp is set (spreading does not count terminating pods). */
+  terminating: bool = false;
+  /** preemptionPolicy: Never. */
+  neverPreempts: bool = false;
+  /** status.startTime in ms since the epoch; -1 when not started. */
+  startTime: i64 = -1;
+  spreadConstraints: Array<SpreadConstraint> = new Array<SpreadConstraint>();
+  /** The Services/controllers' selector for default spreading (null: none selects the pod). */
+  defaultSpreadSelector: Selector | null = null;
+  requiredAffinity: Array<AffinityTerm> = new Array<AffinityTerm>();
+  requiredAntiAffinity: Array<AffinityTerm> = new Array<AffinityTerm>();
+  preferredAffinity: Array<AffinityTerm> = new Array<AffinityTerm>();
+  preferredAntiAffinity: Array<AffinityTerm> = new Array<AffinityTerm>();
+
+  /** Any pod affinity or anti-affinity term (NodeInfo.PodsWithAffinity). */
+  get hasPodAffinity(): bool {
+    return this.requiredAffinity.length > 0 || this.requiredAntiAffinity.length > 0 ||
+      this.preferredAffinity.length > 0 || this.preferredAntiAffinity.length > 0;
+  }
 
   get hasRequiredAffinity(): bool {
     return this.required.required !== null || this.required.nodeSelectorLabels !== null;
@@ -191,5 +225,26 @@ export function readPod(): PodInfo {
   pod.nonZeroMemory = sumNonZero.get(MEMORY);
   pod.hostPorts = StaticArray.fromArray<i32>(ports);
   pod.images = StaticArray.fromArray<i32>(images);
+
+  pod.terminating = next() != 0;
+  pod.neverPreempts = next() != 0;
+  pod.startTime = nextI64();
+  const constraints = nextCount(7);
+  for (let i = 0; i < constraints; i++) {
+    const c = new SpreadConstraint();
+    c.maxSkew = next();
+    c.topologyKey = next();
+    c.doNotSchedule = next() == 0;
+    c.minDomains = next();
+    c.honorNodeAffinity = next() != 0;
+    c.honorNodeTaints = next() != 0;
+    c.selector = readSelector();
+    pod.spreadConstraints.push(c);
+  }
+  pod.defaultSpreadSelector = readOptionalSelector();
+  pod.requiredAffinity = readAffinityTerms();
+  pod.requiredAntiAffinity = readAffinityTerms();
+  pod.preferredAffinity = readAffinityTerms();
+  pod.preferredAntiAffinity = readAffinityTerms();
   return pod;
 }

@@ -11,6 +11,9 @@ import { NodePorts } from "./plugins/node_ports";
 import { NodeResourcesFit } from "./plugins/node_resources_fit";
 import { BalancedAllocation } from "./plugins/balanced_allocation";
 import { ImageLocality } from "./plugins/image_locality";
+import { PodTopologySpread } from "./plugins/pod_topology_spread";
+import { InterPodAffinity } from "./plugins/inter_pod_affinity";
+import { DefaultPreemption } from "./plugins/default_preemption";
 
 /** A new instance of the named plugin, or null for a name kubeling does not implement. */
 export function newPlugin(name: string, cache: Cache): Plugin | null {
@@ -22,7 +25,10 @@ export function newPlugin(name: string, cache: Cache): Plugin | null {
   if (name == "NodeResourcesFit") return new NodeResourcesFit();
   if (name == "NodeResourcesBalancedAllocation") return new BalancedAllocation();
   if (name == "ImageLocality") return new ImageLocality(cache);
+  if (name == "PodTopologySpread") return new PodTopologySpread(cache);
+  if (name == "InterPodAffinity") return new InterPodAffinity(cache);
+  if (name == "DefaultPreemption") return new DefaultPreemption();
   return null;
 }
 
-export const ALL_POINTS = PRE_FILTER | FILTER | PRE_SCORE | SCORE | NORMALIZE;
+export const ALL_POINTS = PRE_FILTER | FILTER | PRE_SCORE | SCORE | NORMALIZE | 32 /* POST_FILTER */;

@@ -7,6 +7,7 @@ import { Cache } from "./cache";
 import { Code, Plugin, PRE_FILTER, FILTER, PRE_SCORE, SCORE, NORMALIZE, MAX_NODE_SCORE } from "./framework";
 import { NodeInfo } from "./node_info";
 import { PodInfo } from "./pod_info";
+import { DefaultPreemption } from "./plugins/default_preemption";
 
 const MIN_FEASIBLE_NODES_TO_FIND = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
@@ -55,13 +56,17 @@ export class Scheduler {
   private column: StaticArray<i64> = new StaticArray<i64>(0);
   private sums: StaticArray<i64> = new StaticArray<i64>(0);
   private runFilter: StaticArray<bool> = new StaticArray<bool>(0);
+  /** Code of the last runFilters call. */
+  lastCode: i32 = Code.Success;
+  /** The PostFilter plugin (DefaultPreemption), when the profile enables one. */
+  postFilter: DefaultPreemption | null = null;
 
   constructor(seed: u64) {
     this.random = seed == 0 ? 0x9e3779b97f4a7c15 : seed;
   }
 
   /** xorshift64*: reproducible for a given seed. */
-  private nextRandom(bound: i32): i32 {
+  nextRandom(bound: i32): i32 {
     let x = this.random;
     x ^= x >> 12;
     x ^= x << 25;
@@ -82,6 +87,7 @@ export class Scheduler {
     this.reasonIds.length = 0;
     this.reasonStart.push(0);
     this.chosen = null;
+    if (this.postFilter !== null) this.postFilter!.reset();
 
     // PreFilter: Skip drops the plugin's Filter for this pod; a rejection fails every node.
     if (this.runFilter.length < p) this.runFilter = new StaticArray<bool>(p);
@@ -106,16 +112,8 @@ export class Scheduler {
     let processed = 0;
     for (; processed < n && feasible.length < wanted; processed++) {
       const node = nodes[(this.nextStartNodeIndex + processed) % n];
-      let code = Code.Success;
-      let failed = -1;
-      for (let i = 0; i < p; i++) {
-        if (!runFilter[i]) continue;
-        code = plugins[i].plugin.filter(pod, node);
-        if (code != Code.Success) {
-          failed = i;
-          break;
-        }
-      }
+      const failed = this.runFilters(pod, node);
+      const code = this.lastCode;
       this.record(node, code, failed, failed >= 0 ? plugins[failed].plugin.reasons : null);
       if (code == Code.Success) feasible.push(node);
     }
@@ -123,7 +121,10 @@ export class Scheduler {
 
     const f = feasible.length;
     this.finishScores(f);
-    if (f == 0) return;
+    if (f == 0) {
+      if (this.postFilter !== null) this.postFilter!.run(this, pod);
+      return;
+    }
     if (f == 1) {
       this.chosen = feasible[0];
       return;
@@ -170,6 +171,33 @@ export class Scheduler {
     }
     for (let k = 0; k < f; k++) this.totals[this.evaluatedIndex(feasible[k])] = <f64>totals[k];
     this.chosen = feasible[best];
+  }
+
+  /** The Filter plugins (those PreFilter did not skip) on one node: the failing plugin or -1; code in lastCode. */
+  runFilters(pod: PodInfo, node: NodeInfo): i32 {
+    const plugins = this.enabled;
+    const runFilter = this.runFilter;
+    for (let i = 0; i < plugins.length; i++) {
+      if (!unchecked(runFilter[i])) continue; // runFilter.length >= plugins.length (schedule sizes it)
+      const code = plugins[i].plugin.filter(pod, node);
+      if (code != Code.Success) {
+        this.lastCode = code;
+        return i;
+      }
+    }
+    this.lastCode = Code.Success;
+    return -1;
+  }
+
+  /** PreFilterExtensions.AddPod / RemovePod on every plugin whose PreFilter ran. */
+  notifyPodAdded(pod: PodInfo, other: PodInfo, node: NodeInfo, added: bool): void {
+    const plugins = this.enabled;
+    for (let i = 0; i < plugins.length; i++) {
+      const e = plugins[i];
+      if ((e.points & PRE_FILTER) == 0 || !this.runFilter[i]) continue;
+      if (added) e.plugin.preFilterAddPod(pod, other, node);
+      else e.plugin.preFilterRemovePod(pod, other, node);
+    }
   }
 
   private record(node: NodeInfo, code: i32, plugin: i32, reasons: Array<i32> | null): void {

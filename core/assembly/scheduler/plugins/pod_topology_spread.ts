@@ -1,0 +1,261 @@
+// PodTopologySpread: spread matching pods evenly over topology domains (zones, nodes...).
+// Filter enforces the DoNotSchedule constraints (skew = matching pods in the node's domain
+// + the pod itself - the global minimum ≤ maxSkew); Score prefers nodes whose domains hold
+// fewer matching pods for the ScheduleAnyway constraints. A pod without constraints gets
+// the default constraints (system defaults: hostname maxSkew 3, zone maxSkew 5, both
+// ScheduleAnyway) with the selector of the Services/controllers that select it.
+
+import { Code, FILTER, NORMALIZE, Plugin, PRE_FILTER, PRE_SCORE, SCORE, MAX_NODE_SCORE } from "../framework";
+import { NodeInfo } from "../node_info";
+import { PodInfo, SpreadConstraint } from "../pod_info";
+import { Cache } from "../cache";
+import { intern } from "../../strings/intern";
+import { Selector } from "../../labels/selector";
+import { isEmptySelector, matchesLabels } from "../selector_record";
+import { anyToleratesTaint, effectSelected, EFFECT_BIT_NO_EXECUTE, EFFECT_BIT_NO_SCHEDULE } from "../../taints/toleration";
+
+const MISSING_LABEL = intern("node(s) didn't match pod topology spread constraints (missing required label)");
+const SKEW_TOO_BIG = intern("node(s) didn't match pod topology spread constraints");
+const HOSTNAME = intern("kubernetes.io/hostname");
+const ZONE = intern("topology.kubernetes.io/zone");
+
+/** A default constraint from the plugin's args (no selector: it comes from the pod's owners). */
+export class DefaultConstraint {
+  constructor(
+    public maxSkew: i32,
+    public topologyKey: i32,
+    public doNotSchedule: bool,
+  ) {}
+}
+
+export class PodTopologySpread extends Plugin {
+  /** defaultingType System (the built-in defaults) or List (`defaults` from the args). */
+  systemDefaulted: bool = true;
+  defaults: Array<DefaultConstraint> = [new DefaultConstraint(3, HOSTNAME, false), new DefaultConstraint(5, ZONE, false)];
+
+  // Filter state (PreFilter): per DoNotSchedule constraint, matching pods per domain value.
+  private hard: Array<SpreadConstraint> = new Array<SpreadConstraint>();
+  private domainCounts: Array<Map<i32, i64>> = new Array<Map<i32, i64>>();
+  private globalMin: Array<i64> = new Array<i64>();
+
+  // Score state (PreScore).
+  private soft: Array<SpreadConstraint> = new Array<SpreadConstraint>();
+  private pairCounts: Array<Map<i32, i64>> = new Array<Map<i32, i64>>();
+  private weights: Array<f64> = new Array<f64>();
+  /** Per evaluated node (cyclePosition): left out of scoring for missing a topology key. */
+  private ignored: StaticArray<bool> = new StaticArray<bool>(0);
+  private feasible: Array<NodeInfo> = new Array<NodeInfo>();
+
+  constructor(private cache: Cache) {
+    super("PodTopologySpread", PRE_FILTER | FILTER | PRE_SCORE | SCORE | NORMALIZE);
+  }
+
+  /** The pod's constraints with this whenUnsatisfiable, or the defaults when it has none. */
+  private constraintsOf(pod: PodInfo, doNotSchedule: bool, into: Array<SpreadConstraint>): void {
+    into.length = 0;
+    const own = pod.spreadConstraints;
+    if (own.length > 0) {
+      for (let i = 0; i < own.length; i++) if (own[i].doNotSchedule == doNotSchedule) into.push(own[i]);
+      return;
+    }
+    const selector = pod.defaultSpreadSelector;
+    if (selector === null || isEmptySelector(selector)) return;
+    for (let i = 0; i < this.defaults.length; i++) {
+      const d = this.defaults[i];
+      if (d.doNotSchedule != doNotSchedule) continue;
+      const c = new SpreadConstraint();
+      c.maxSkew = d.maxSkew;
+      c.topologyKey = d.topologyKey;
+      c.doNotSchedule = d.doNotSchedule;
+      c.selector = selector;
+      into.push(c);
+    }
+  }
+
+  preFilter(pod: PodInfo, nodes: Array<NodeInfo>): Code {
+    const constraints = this.hard;
+    this.constraintsOf(pod, true, constraints);
+    if (constraints.length == 0) return Code.Skip;
+    const counts = this.domainCounts;
+    counts.length = 0;
+    for (let i = 0; i < constraints.length; i++) counts.push(new Map<i32, i64>());
+    for (let n = 0; n < nodes.length; n++) {
+      const node = nodes[n];
+      if (!hasAllKeys(node, constraints)) continue;
+      for (let i = 0; i < constraints.length; i++) {
+        const c = constraints[i];
+        if (!passesInclusion(c, pod, node)) continue;
+        const value = node.labelValue(c.topologyKey);
+        const matching = <i64>countMatching(node, c.selector, pod.namespace);
+        const domain = counts[i];
+        domain.set(value, (domain.has(value) ? domain.get(value) : 0) + matching);
+      }
+    }
+    this.globalMin.length = constraints.length;
+    for (let i = 0; i < constraints.length; i++) this.globalMin[i] = minimum(counts[i], constraints[i].minDomains);
+    return Code.Success;
+  }
+
+  filter(pod: PodInfo, node: NodeInfo): Code {
+    const constraints = this.hard;
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i];
+      const value = node.labelValue(c.topologyKey);
+      if (value < 0) return this.reject(Code.UnschedulableAndUnresolvable, MISSING_LABEL);
+      const domain = this.domainCounts[i];
+      const matching = domain.has(value) ? domain.get(value) : 0;
+      const self: i64 = matchesLabels(c.selector, pod.labels) ? 1 : 0;
+      if (matching + self - this.globalMin[i] > <i64>c.maxSkew) return this.reject(Code.Unschedulable, SKEW_TOO_BIG);
+    }
+    return Code.Success;
+  }
+
+  preFilterAddPod(pod: PodInfo, other: PodInfo, node: NodeInfo): void {
+    this.updateWithPod(pod, other, node, 1);
+  }
+
+  preFilterRemovePod(pod: PodInfo, other: PodInfo, node: NodeInfo): void {
+    this.updateWithPod(pod, other, node, -1);
+  }
+
+  private updateWithPod(pod: PodInfo, other: PodInfo, node: NodeInfo, delta: i64): void {
+    const constraints = this.hard;
+    if (other.namespace != pod.namespace || !hasAllKeys(node, constraints)) return;
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i];
+      if (!matchesLabels(c.selector, other.labels) || !passesInclusion(c, pod, node)) continue;
+      const value = node.labelValue(c.topologyKey);
+      const domain = this.domainCounts[i];
+      domain.set(value, (domain.has(value) ? domain.get(value) : 0) + delta);
+      this.globalMin[i] = minimum(domain, c.minDomains);
+    }
+  }
+
+  preScore(pod: PodInfo, feasible: Array<NodeInfo>): Code {
+    const constraints = this.soft;
+    this.constraintsOf(pod, false, constraints);
+    const all = this.cache.nodes;
+    if (constraints.length == 0 || feasible.length == 0 || all.length == 0) return Code.Skip;
+    this.feasible = feasible;
+    // Only non-default constraints require every topology key on a node: system defaults
+    // still spread by hostname over nodes without a zone label.
+    const requireAll = pod.spreadConstraints.length > 0 || !this.systemDefaulted;
+    const c = constraints.length;
+    const pairs = this.pairCounts;
+    pairs.length = 0;
+    for (let i = 0; i < c; i++) pairs.push(new Map<i32, i64>());
+    if (this.ignored.length < all.length) this.ignored = new StaticArray<bool>(all.length);
+    let ignoredCount = 0;
+    for (let k = 0; k < feasible.length; k++) {
+      const node = feasible[k];
+      const ignore = requireAll && !hasAllKeys(node, constraints);
+      this.ignored[node.cyclePosition] = ignore;
+      if (ignore) {
+        ignoredCount++;
+        continue;
+      }
+      for (let i = 0; i < c; i++) {
+        const key = constraints[i].topologyKey;
+        if (key == HOSTNAME) continue; // per-node counts come in Score
+        const value = max(node.labelValue(key), 0); // a missing label is the "" domain
+        if (!pairs[i].has(value)) pairs[i].set(value, 0);
+      }
+    }
+    this.weights.length = c;
+    for (let i = 0; i < c; i++) {
+      const size = constraints[i].topologyKey == HOSTNAME ? feasible.length - ignoredCount : pairs[i].size;
+      this.weights[i] = Math.log(<f64>(size + 2));
+    }
+    // Matching pods per domain, over every node (not only the feasible ones).
+    for (let n = 0; n < all.length; n++) {
+      const node = all[n];
+      if (requireAll && !hasAllKeys(node, constraints)) continue;
+      for (let i = 0; i < c; i++) {
+        const constraint = constraints[i];
+        if (constraint.topologyKey == HOSTNAME || !passesInclusion(constraint, pod, node)) continue;
+        const value = max(node.labelValue(constraint.topologyKey), 0);
+        const domain = pairs[i];
+        if (!domain.has(value)) continue;
+        domain.set(value, domain.get(value) + countMatching(node, constraint.selector, pod.namespace));
+      }
+    }
+    return Code.Success;
+  }
+
+  score(pod: PodInfo, node: NodeInfo): i64 {
+    if (this.ignored[node.cyclePosition]) return 0;
+    const constraints = this.soft;
+    let score: f64 = 0;
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i];
+      const value = node.labelValue(c.topologyKey);
+      if (value < 0) continue;
+      const count: i64 = c.topologyKey == HOSTNAME ? countMatching(node, c.selector, pod.namespace) : this.pairCounts[i].get(value);
+      score += <f64>count * this.weights[i] + <f64>(c.maxSkew - 1);
+    }
+    return <i64>Math.round(score);
+  }
+
+  /** Fewer matching pods is better: 100 × (max + min - score) / max over the scored nodes. */
+  normalize(pod: PodInfo, scores: StaticArray<i64>, count: i32): void {
+    const feasible = this.feasible;
+    let lowest = i64.MAX_VALUE;
+    let highest: i64 = 0;
+    for (let k = 0; k < count; k++) {
+      if (this.ignored[feasible[k].cyclePosition]) continue;
+      const s = scores[k];
+      if (s < lowest) lowest = s;
+      if (s > highest) highest = s;
+    }
+    for (let k = 0; k < count; k++) {
+      if (this.ignored[feasible[k].cyclePosition]) scores[k] = 0;
+      else if (highest == 0) scores[k] = MAX_NODE_SCORE;
+      else scores[k] = (MAX_NODE_SCORE * (highest + lowest - scores[k])) / highest;
+    }
+  }
+}
+
+function hasAllKeys(node: NodeInfo, constraints: Array<SpreadConstraint>): bool {
+  for (let i = 0; i < constraints.length; i++) if (node.labelValue(constraints[i].topologyKey) < 0) return false;
+  return true;
+}
+
+/** nodeAffinityPolicy / nodeTaintsPolicy: whether `node` counts for the constraint at all. */
+function passesInclusion(c: SpreadConstraint, pod: PodInfo, node: NodeInfo): bool {
+  if (c.honorNodeAffinity && pod.hasRequiredAffinity) {
+    const labels = node.labels;
+    if (!pod.required.matches(node.name, changetype<usize>(labels), labels.length >> 1)) return false;
+  }
+  if (c.honorNodeTaints) {
+    const taints = node.taints;
+    const tolerations = pod.tolerations;
+    for (let i = 0; i + 2 < taints.length; i += 3) {
+      if (!effectSelected(taints[i + 2], EFFECT_BIT_NO_SCHEDULE | EFFECT_BIT_NO_EXECUTE)) continue;
+      const taint = changetype<usize>(taints) + (<usize>i << 2);
+      if (!anyToleratesTaint(changetype<usize>(tolerations), tolerations.length >> 2, taint, false)) return false;
+    }
+  }
+  return true;
+}
+
+/** countPodsMatchSelector: live pods of `namespace` on the node matching a non-empty selector. */
+export function countMatching(node: NodeInfo, selector: Selector, namespace: i32): i32 {
+  if (isEmptySelector(selector) || selector.nothing) return 0;
+  const pods = node.pods;
+  let n = 0;
+  for (let i = 0; i < pods.length; i++) {
+    const p = unchecked(pods[i]); // i < pods.length
+    if (p.terminating || p.namespace != namespace) continue;
+    if (matchesLabels(selector, p.labels)) n++;
+  }
+  return n;
+}
+
+/** The global minimum of a constraint: 0 while fewer than minDomains domains exist. */
+function minimum(domains: Map<i32, i64>, minDomains: i32): i64 {
+  if (domains.size < minDomains) return 0;
+  const values = domains.values();
+  let lowest = i64.MAX_VALUE;
+  for (let i = 0; i < values.length; i++) if (values[i] < lowest) lowest = values[i];
+  return values.length == 0 ? 0 : lowest;
+}
