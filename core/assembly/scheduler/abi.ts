@@ -204,12 +204,12 @@ export function schedulerSchedule(h: i32, length: i32, explain: bool): i32 {
   beginRecord(scratchAddress(), length);
   const pod = readPod();
   if (overrun) return -1;
-  s.schedule(pod);
+  s.schedule(pod, explain);
   const chosen = s.chosen;
   const out = result;
   out.length = 0;
   out.push(chosen === null ? 0 : chosen.name);
-  out.push(s.evaluated.length);
+  out.push(s.evaluatedCount);
   out.push(s.enabled.length);
   out.push(0);
   if (chosen === null) {
@@ -232,8 +232,8 @@ export function schedulerSchedule(h: i32, length: i32, explain: bool): i32 {
     for (let i = 0; i < 4; i++) out.push(0);
   }
   if (explain) {
-    for (let i = 0; i < s.evaluated.length; i++) {
-      out.push(s.evaluated[i].name);
+    for (let i = 0; i < s.evaluatedCount; i++) {
+      out.push(s.evaluatedNode(i).name);
       out.push(s.codes[i]);
       out.push(s.failedPlugin[i]);
       const from = s.reasonStart[i];
@@ -258,7 +258,7 @@ export function schedulerScores(h: i32): i32 {
   collectIfDue();
   const s = schedulers.get(h);
   if (s === null) return 0;
-  const e = s.evaluated.length;
+  const e = s.evaluatedCount;
   const p = s.enabled.length;
   if (scoreOutput.length < e * (p + 1)) scoreOutput = new StaticArray<f64>(e * (p + 1));
   for (let i = 0; i < e; i++) {

@@ -38,6 +38,14 @@ export abstract class Plugin {
     return code;
   }
 
+  /**
+   * Whether Filter can reject anything for this pod. Not an extension point: a shortcut for
+   * plugins whose Filter passes every node for some pods (NodeName without spec.nodeName).
+   */
+  filterNeeded(pod: PodInfo): bool {
+    return true;
+  }
+
   preFilter(pod: PodInfo, nodes: Array<NodeInfo>): Code {
     return Code.Success;
   }

@@ -42,11 +42,13 @@ export class Scheduler {
 
   // The last cycle, for the host: every evaluated node with its verdict, then scores.
   // Buffers are reused from cycle to cycle, so a cycle allocates almost nothing.
-  evaluated: Array<NodeInfo> = new Array<NodeInfo>();
-  codes: Array<i32> = new Array<i32>();
-  failedPlugin: Array<i32> = new Array<i32>();
+  // Fixed-size buffers (grown to the node count), filled up to evaluatedCount.
+  evaluated: StaticArray<NodeInfo | null> = new StaticArray<NodeInfo | null>(0);
+  evaluatedCount: i32 = 0;
+  codes: StaticArray<i32> = new StaticArray<i32>(0);
+  failedPlugin: StaticArray<i32> = new StaticArray<i32>(0);
   /** Reasons of evaluated node i: reasonIds[reasonStart[i] .. reasonStart[i + 1]). */
-  reasonStart: Array<i32> = new Array<i32>();
+  reasonStart: StaticArray<i32> = new StaticArray<i32>(1);
   reasonIds: Array<i32> = new Array<i32>();
   /** Per evaluated node, per enabled plugin: normalized score, or -1 (not scored). */
   scores: StaticArray<f64> = new StaticArray<f64>(0);
@@ -56,6 +58,10 @@ export class Scheduler {
   private column: StaticArray<i64> = new StaticArray<i64>(0);
   private sums: StaticArray<i64> = new StaticArray<i64>(0);
   private runFilter: StaticArray<bool> = new StaticArray<bool>(0);
+  /** Indexes of the plugins whose Filter runs this cycle, in order: activeFilters[0, activeCount). */
+  private activeFilters: StaticArray<i32> = new StaticArray<i32>(0);
+  private activeCount: i32 = 0;
+  private explaining: bool = true;
   /** Code of the last runFilters call. */
   lastCode: i32 = Code.Success;
   /** The PostFilter plugin (DefaultPreemption), when the profile enables one. */
@@ -72,29 +78,40 @@ export class Scheduler {
     x ^= x << 25;
     x ^= x >> 27;
     this.random = x;
-    return <i32>(((x * 0x2545f4914f6cdd1d) >> 33) % <u64>bound);
+    // The high 32 bits scaled to [0, bound) by a multiply (no 64-bit division per tie).
+    return <i32>((((x * 0x2545f4914f6cdd1d) >> 32) * <u64>bound) >> 32);
   }
 
-  schedule(pod: PodInfo): void {
+  /**
+   * One cycle. With `explain`, every evaluated node's per-plugin scores and totals are kept
+   * for the host; without, only the choice (and what a failure message needs).
+   */
+  schedule(pod: PodInfo, explain: bool = true): void {
     const nodes = this.cache.nodes;
     const n = nodes.length;
     const plugins = this.enabled;
     const p = plugins.length;
-    this.evaluated.length = 0;
-    this.codes.length = 0;
-    this.failedPlugin.length = 0;
-    this.reasonStart.length = 0;
+    if (this.codes.length < n) {
+      this.evaluated = new StaticArray<NodeInfo | null>(n);
+      this.codes = new StaticArray<i32>(n);
+      this.failedPlugin = new StaticArray<i32>(n);
+      this.reasonStart = new StaticArray<i32>(n + 1);
+    }
+    this.evaluatedCount = 0;
     this.reasonIds.length = 0;
-    this.reasonStart.push(0);
     this.chosen = null;
     if (this.postFilter !== null) this.postFilter!.reset();
 
+    this.explaining = explain;
     // PreFilter: Skip drops the plugin's Filter for this pod; a rejection fails every node.
-    if (this.runFilter.length < p) this.runFilter = new StaticArray<bool>(p);
+    if (this.runFilter.length < p) {
+      this.runFilter = new StaticArray<bool>(p);
+      this.activeFilters = new StaticArray<i32>(p);
+    }
     const runFilter = this.runFilter;
     for (let i = 0; i < p; i++) {
       const e = plugins[i];
-      runFilter[i] = (e.points & FILTER) != 0;
+      runFilter[i] = (e.points & FILTER) != 0 && e.plugin.filterNeeded(pod);
       if ((e.points & PRE_FILTER) == 0) continue;
       const code = e.plugin.preFilter(pod, nodes);
       if (code == Code.Skip) runFilter[i] = false;
@@ -105,13 +122,20 @@ export class Scheduler {
       }
     }
 
+    // The Filter plugins this pod needs, in order, so the per-node loop tests nothing else.
+    let active = 0;
+    for (let i = 0; i < p; i++) if (runFilter[i]) this.activeFilters[active++] = i;
+    this.activeCount = active;
+
     // Filter, from where the previous cycle stopped, until enough feasible nodes are found.
     const wanted = numFeasibleNodesToFind(n, this.percentageOfNodesToScore);
     const feasible = this.feasible;
     feasible.length = 0;
     let processed = 0;
+    let at = this.nextStartNodeIndex;
     for (; processed < n && feasible.length < wanted; processed++) {
-      const node = nodes[(this.nextStartNodeIndex + processed) % n];
+      const node = unchecked(nodes[at]); // 0 <= at < n == nodes.length
+      if (++at == n) at = 0;
       const failed = this.runFilters(pod, node);
       const code = this.lastCode;
       this.record(node, code, failed, failed >= 0 ? plugins[failed].plugin.reasons : null);
@@ -142,44 +166,51 @@ export class Scheduler {
       const e = plugins[i];
       if ((e.points & SCORE) == 0) continue;
       if ((e.points & PRE_SCORE) != 0 && e.plugin.preScore(pod, feasible) == Code.Skip) continue;
-      for (let k = 0; k < f; k++) column[k] = e.plugin.score(pod, feasible[k]);
-      if ((e.points & NORMALIZE) != 0) e.plugin.normalize(pod, column, f);
+      // column and totals hold >= f cells (sized above); feasible has f nodes.
+      const plugin = e.plugin;
+      for (let k = 0; k < f; k++) unchecked((column[k] = plugin.score(pod, unchecked(feasible[k]))));
+      if ((e.points & NORMALIZE) != 0) plugin.normalize(pod, column, f);
+      const weight = e.weight;
       for (let k = 0; k < f; k++) {
-        const s = column[k];
+        const s = unchecked(column[k]);
         if (s < 0 || s > MAX_NODE_SCORE) {
           // framework: a plugin returning a score outside 0..100 is an error for this pod.
           this.chosen = null;
           this.failAll(feasible, Code.Error, i);
           return;
         }
-        this.scores[this.scoreIndex(feasible[k], i)] = <f64>s;
-        totals[k] += s * e.weight;
+        unchecked((totals[k] += s * weight));
       }
+      if (explain) for (let k = 0; k < f; k++) this.scores[this.scoreIndex(feasible[k], i)] = <f64>column[k];
     }
 
     // selectHost: the best total; ties resolved uniformly at random (reservoir sampling).
     let best = 0;
     let ties = 1;
+    let bestTotal = unchecked(totals[0]);
     for (let k = 1; k < f; k++) {
-      if (totals[k] > totals[best]) {
+      const t = unchecked(totals[k]); // k < f <= totals.length
+      if (t > bestTotal) {
         best = k;
+        bestTotal = t;
         ties = 1;
-      } else if (totals[k] == totals[best]) {
+      } else if (t == bestTotal) {
         ties++;
         if (this.nextRandom(ties) == 0) best = k;
       }
     }
-    for (let k = 0; k < f; k++) this.totals[this.evaluatedIndex(feasible[k])] = <f64>totals[k];
+    if (explain) for (let k = 0; k < f; k++) this.totals[this.evaluatedIndex(feasible[k])] = <f64>totals[k];
     this.chosen = feasible[best];
   }
 
   /** The Filter plugins (those PreFilter did not skip) on one node: the failing plugin or -1; code in lastCode. */
   runFilters(pod: PodInfo, node: NodeInfo): i32 {
     const plugins = this.enabled;
-    const runFilter = this.runFilter;
-    for (let i = 0; i < plugins.length; i++) {
-      if (!unchecked(runFilter[i])) continue; // runFilter.length >= plugins.length (schedule sizes it)
-      const code = plugins[i].plugin.filter(pod, node);
+    const active = this.activeFilters;
+    for (let a = 0; a < this.activeCount; a++) {
+      // activeCount <= active.length; active holds indexes < plugins.length (schedule sets both).
+      const i = unchecked(active[a]);
+      const code = unchecked(plugins[i]).plugin.filter(pod, node);
       if (code != Code.Success) {
         this.lastCode = code;
         return i;
@@ -200,13 +231,20 @@ export class Scheduler {
     }
   }
 
+  /** Appends an evaluated node (at most one per node and cycle: the buffers hold n). */
   private record(node: NodeInfo, code: i32, plugin: i32, reasons: Array<i32> | null): void {
-    node.cyclePosition = this.evaluated.length;
-    this.evaluated.push(node);
-    this.codes.push(code);
-    this.failedPlugin.push(plugin);
+    const at = this.evaluatedCount++;
+    node.cyclePosition = at;
+    this.evaluated[at] = node;
+    this.codes[at] = code;
+    this.failedPlugin[at] = plugin;
     if (reasons !== null) for (let i = 0; i < reasons.length; i++) this.reasonIds.push(reasons[i]);
-    this.reasonStart.push(this.reasonIds.length);
+    this.reasonStart[at + 1] = this.reasonIds.length;
+  }
+
+  /** The i-th evaluated node (i < evaluatedCount). */
+  @inline evaluatedNode(i: i32): NodeInfo {
+    return changetype<NodeInfo>(this.evaluated[i]);
   }
 
   private failAll(feasible: Array<NodeInfo>, code: i32, plugin: i32): void {
@@ -218,7 +256,8 @@ export class Scheduler {
   }
 
   private finishScores(feasible: i32): void {
-    const e = this.evaluated.length;
+    if (!this.explaining) return;
+    const e = this.evaluatedCount;
     const cells = e * this.enabled.length;
     if (this.scores.length < cells) this.scores = new StaticArray<f64>(cells);
     if (this.totals.length < e) this.totals = new StaticArray<f64>(e);

@@ -70,10 +70,9 @@ export class DefaultPreemption extends Plugin {
       this.message = NEVER;
       return;
     }
-    const evaluated = s.evaluated;
     const potential = new Array<NodeInfo>();
-    for (let i = 0; i < evaluated.length; i++) {
-      if (s.codes[i] == Code.Unschedulable) potential.push(evaluated[i]);
+    for (let i = 0; i < s.evaluatedCount; i++) {
+      if (s.codes[i] == Code.Unschedulable) potential.push(s.evaluatedNode(i));
     }
     const all = s.cache.nodes.length;
     const n = potential.length;

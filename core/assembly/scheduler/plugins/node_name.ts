@@ -12,6 +12,10 @@ export class NodeName extends Plugin {
     super("NodeName", FILTER);
   }
 
+  filterNeeded(pod: PodInfo): bool {
+    return pod.nodeName != 0;
+  }
+
   filter(pod: PodInfo, node: NodeInfo): Code {
     if (pod.nodeName == 0 || pod.nodeName == node.name) return Code.Success;
     return this.reject(Code.UnschedulableAndUnresolvable, REASON);
