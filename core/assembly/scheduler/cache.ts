@@ -2,7 +2,8 @@
 // key, kept up to date incrementally by the host (add/update/remove), plus the image
 // spread ImageLocality reads.
 
-import { NodeInfo } from "./node_info";
+import { NodeInfo, AffinityCounts } from "./node_info";
+import { NodeTable } from "./node_table";
 import { PodInfo } from "./pod_info";
 import { ImageSpread } from "./plugins/image_locality";
 
@@ -12,6 +13,10 @@ export class Cache implements ImageSpread {
   podByKey: Map<i32, PodInfo> = new Map<i32, PodInfo>();
   /** image name id → number of nodes listing it. */
   imageNodes: Map<i32, i32> = new Map<i32, i32>();
+  /** The nodes' hot fields, a row per node in `nodes` order. */
+  table: NodeTable = new NodeTable();
+  /** Bound pods with pod affinity terms, over all nodes. */
+  affinityCounts: AffinityCounts = new AffinityCounts();
   /** namespace name id → its labels as (key, value) pairs (namespaceSelector). */
   namespaceLabels: Map<i32, StaticArray<i32>> = new Map<i32, StaticArray<i32>>();
 
@@ -40,10 +45,15 @@ export class Cache implements ImageSpread {
       existing.images = fresh.images;
       existing.hasImages = fresh.hasImages;
       this.countImages(existing, 1);
+      existing.sync();
       return;
     }
+    fresh.affinityCounts = this.affinityCounts;
     fresh.index = this.nodes.length;
+    this.table.ensure(this.nodes.length + 1);
+    fresh.table = this.table;
     this.nodes.push(fresh);
+    fresh.sync();
     this.nodeByName.set(fresh.name, fresh);
     this.countImages(fresh, 1);
     // Pods that were bound to this node before it (re)appeared.
@@ -55,11 +65,16 @@ export class Cache implements ImageSpread {
     if (!this.nodeByName.has(name)) return false;
     const node = this.nodeByName.get(name);
     this.countImages(node, -1);
+    // Its pods stay cached (they count again if the node comes back) but leave the counts.
+    this.affinityCounts.podsWithAffinity -= node.podsWithAffinity.length;
+    this.affinityCounts.podsWithRequiredAntiAffinity -= node.podsWithRequiredAntiAffinity.length;
     this.nodeByName.delete(name);
+    node.table = null;
     const last = this.nodes.pop();
     if (last !== node) {
       last.index = node.index;
       this.nodes[node.index] = last;
+      last.sync(); // its row moves to the freed index
     }
     return true;
   }

@@ -49,13 +49,14 @@ export abstract class Plugin {
   preFilter(pod: PodInfo, nodes: Array<NodeInfo>): Code {
     return Code.Success;
   }
-  filter(pod: PodInfo, node: NodeInfo): Code {
+  /** `row`: the node's row in the cache's NodeTable (node_table.ts), for the hot fields. */
+  filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
     return Code.Success;
   }
   preScore(pod: PodInfo, feasible: Array<NodeInfo>): Code {
     return Code.Success;
   }
-  score(pod: PodInfo, node: NodeInfo): i64 {
+  score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
     return 0;
   }
   /** Rescales scores[0, count) in place into 0..100. */

@@ -5,12 +5,26 @@ import { next, nextCount, nextArray, nextI64 } from "./record";
 import { Amounts, CPU, MEMORY, EPHEMERAL_STORAGE, PODS, resourceIndex, quantityOf } from "./resources";
 import { PodInfo } from "./pod_info";
 import { lookup } from "../labels/selector";
+import {
+  NodeTable, field, ALLOC_CPU, ALLOC_MEMORY, ALLOC_EPHEMERAL, ALLOC_PODS, REQ_CPU, REQ_MEMORY, REQ_EPHEMERAL,
+  NON_ZERO_CPU, NON_ZERO_MEMORY, POD_COUNT, FLAGS, UNSCHEDULABLE, HARD_TAINTS, PREFER_NO_SCHEDULE_TAINTS,
+  HAS_IMAGES, USED_PORTS, SCALAR_RESOURCES,
+} from "./node_table";
+import { effectSelected, EFFECT_BIT_NO_EXECUTE, EFFECT_BIT_NO_SCHEDULE, EFFECT_PREFER_NO_SCHEDULE } from "../taints/toleration";
+
+/** Cluster-wide counts of bound pods with affinity terms (HavePodsWithAffinityList's shortcut). */
+export class AffinityCounts {
+  podsWithAffinity: i32 = 0;
+  podsWithRequiredAntiAffinity: i32 = 0;
+}
 
 export class NodeInfo {
+  /** The cache's counters this node's pods add to. */
+  affinityCounts: AffinityCounts = new AffinityCounts();
   /** Position in the cache's node list (changes when nodes are removed). */
   index: i32 = 0;
-  /** Position among the nodes the current scheduling cycle evaluated. */
-  cyclePosition: i32 = 0;
+  /** The cache's table of hot fields; this node's row is `index` (see sync()). */
+  table: NodeTable | null = null;
   name: i32 = 0;
   unschedulable: bool = false;
   labels: StaticArray<i32> = new StaticArray<i32>(0);
@@ -84,6 +98,35 @@ export class NodeInfo {
     this.requestedEphemeral = this.requested.get(EPHEMERAL_STORAGE);
   }
 
+  /** Copies the fields Filter and Score read per node into the node's table row. */
+  sync(): void {
+    const table = this.table;
+    if (table === null) return;
+    const i = this.index;
+    table.set(i, ALLOC_CPU, this.allocatableCpu);
+    table.set(i, ALLOC_MEMORY, this.allocatableMemory);
+    table.set(i, ALLOC_EPHEMERAL, this.allocatableEphemeral);
+    table.set(i, ALLOC_PODS, this.allocatablePods);
+    table.set(i, REQ_CPU, this.requestedCpu);
+    table.set(i, REQ_MEMORY, this.requestedMemory);
+    table.set(i, REQ_EPHEMERAL, this.requestedEphemeral);
+    table.set(i, NON_ZERO_CPU, this.nonZeroCpu);
+    table.set(i, NON_ZERO_MEMORY, this.nonZeroMemory);
+    table.set(i, POD_COUNT, this.podCount);
+    let flags: i64 = 0;
+    if (this.unschedulable) flags |= UNSCHEDULABLE;
+    const taints = this.taints;
+    for (let t = 0; t + 2 < taints.length; t += 3) {
+      const effect = taints[t + 2];
+      if (effectSelected(effect, EFFECT_BIT_NO_SCHEDULE | EFFECT_BIT_NO_EXECUTE)) flags |= HARD_TAINTS;
+      if (effect == EFFECT_PREFER_NO_SCHEDULE) flags |= PREFER_NO_SCHEDULE_TAINTS;
+    }
+    if (this.hasImages) flags |= HAS_IMAGES;
+    if (this.usedPorts.length > 0) flags |= USED_PORTS;
+    if (this.allocatable.hasScalar() || this.requested.hasScalar()) flags |= SCALAR_RESOURCES;
+    table.set(i, FLAGS, flags);
+  }
+
   addPod(pod: PodInfo): void {
     this.pods.push(pod);
     this.podCount = this.pods.length;
@@ -91,8 +134,15 @@ export class NodeInfo {
     this.nonZeroCpu += pod.nonZeroCpu;
     this.nonZeroMemory += pod.nonZeroMemory;
     for (let i = 0; i < pod.hostPorts.length; i++) this.usedPorts.push(pod.hostPorts[i]);
-    if (pod.hasPodAffinity) this.podsWithAffinity.push(pod);
-    if (pod.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity.push(pod);
+    if (pod.hasPodAffinity) {
+      this.podsWithAffinity.push(pod);
+      this.affinityCounts.podsWithAffinity++;
+    }
+    if (pod.requiredAntiAffinity.length > 0) {
+      this.podsWithRequiredAntiAffinity.push(pod);
+      this.affinityCounts.podsWithRequiredAntiAffinity++;
+    }
+    this.sync();
   }
 
   removePod(pod: PodInfo): bool {
@@ -100,8 +150,8 @@ export class NodeInfo {
     if (at < 0) return false;
     this.pods.splice(at, 1);
     this.podCount = this.pods.length;
-    removeFrom(this.podsWithAffinity, pod);
-    removeFrom(this.podsWithRequiredAntiAffinity, pod);
+    if (removeFrom(this.podsWithAffinity, pod)) this.affinityCounts.podsWithAffinity--;
+    if (removeFrom(this.podsWithRequiredAntiAffinity, pod)) this.affinityCounts.podsWithRequiredAntiAffinity--;
     this.addRequests(pod, -1);
     this.nonZeroCpu -= pod.nonZeroCpu;
     this.nonZeroMemory -= pod.nonZeroMemory;
@@ -114,13 +164,37 @@ export class NodeInfo {
         }
       }
     }
+    this.sync();
     return true;
   }
 }
 
-function removeFrom(list: Array<PodInfo>, pod: PodInfo): void {
+/** A node's allocatable amount of resource `r`: standard ones from its table row. */
+@inline export function allocatableOn(node: NodeInfo, row: usize, r: i32): i64 {
+  switch (r) {
+    case CPU: return field(row, ALLOC_CPU);
+    case MEMORY: return field(row, ALLOC_MEMORY);
+    case EPHEMERAL_STORAGE: return field(row, ALLOC_EPHEMERAL);
+    case PODS: return field(row, ALLOC_PODS);
+  }
+  return node.allocatable.get(r);
+}
+
+/** The sum of real requests of a node's pods for resource `r`: standard ones from its row. */
+@inline export function requestedOn(node: NodeInfo, row: usize, r: i32): i64 {
+  switch (r) {
+    case CPU: return field(row, REQ_CPU);
+    case MEMORY: return field(row, REQ_MEMORY);
+    case EPHEMERAL_STORAGE: return field(row, REQ_EPHEMERAL);
+  }
+  return node.requested.get(r);
+}
+
+function removeFrom(list: Array<PodInfo>, pod: PodInfo): bool {
   const at = list.indexOf(pod);
-  if (at >= 0) list.splice(at, 1);
+  if (at < 0) return false;
+  list.splice(at, 1);
+  return true;
 }
 
 /** Decodes a node record (already begun with beginRecord) into `node`, keeping its pods. */

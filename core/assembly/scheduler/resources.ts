@@ -96,6 +96,12 @@ export class Amounts {
     for (let r = 0; r < other.values.length; r++) if (other.values[r] > this.get(r)) this.set(r, other.values[r]);
   }
 
+  /** Any non-zero amount of an extended (scalar) resource. */
+  hasScalar(): bool {
+    for (let r = PODS + 1; r < this.values.length; r++) if (this.values[r] != 0) return true;
+    return false;
+  }
+
   isZero(): bool {
     for (let r = 0; r < this.values.length; r++) if (this.values[r] != 0) return false;
     return true;

@@ -55,6 +55,10 @@ export class Scheduler {
   totals: StaticArray<f64> = new StaticArray<f64>(0);
   chosen: NodeInfo | null = null;
   private feasible: Array<NodeInfo> = new Array<NodeInfo>();
+  /** Cache indexes of the feasible nodes (their NodeTable rows). */
+  private feasibleIndex: StaticArray<i32> = new StaticArray<i32>(0);
+  /** Per cache index, the node's position among this cycle's evaluated nodes. */
+  private positions: StaticArray<i32> = new StaticArray<i32>(0);
   private column: StaticArray<i64> = new StaticArray<i64>(0);
   private sums: StaticArray<i64> = new StaticArray<i64>(0);
   private runFilter: StaticArray<bool> = new StaticArray<bool>(0);
@@ -97,6 +101,10 @@ export class Scheduler {
       this.failedPlugin = new StaticArray<i32>(n);
       this.reasonStart = new StaticArray<i32>(n + 1);
     }
+    if (this.positions.length < n) {
+      this.positions = new StaticArray<i32>(n);
+      this.feasibleIndex = new StaticArray<i32>(n);
+    }
     this.evaluatedCount = 0;
     this.reasonIds.length = 0;
     this.chosen = null;
@@ -116,7 +124,7 @@ export class Scheduler {
       const code = e.plugin.preFilter(pod, nodes);
       if (code == Code.Skip) runFilter[i] = false;
       else if (code != Code.Success) {
-        for (let k = 0; k < n; k++) this.record(nodes[k], code, i, e.plugin.reasons);
+        for (let k = 0; k < n; k++) this.record(nodes[k], k, code, i, e.plugin.reasons);
         this.finishScores(0);
         return;
       }
@@ -133,13 +141,19 @@ export class Scheduler {
     feasible.length = 0;
     let processed = 0;
     let at = this.nextStartNodeIndex;
+    const table = this.cache.table;
+    const feasibleIndex = this.feasibleIndex;
     for (; processed < n && feasible.length < wanted; processed++) {
-      const node = unchecked(nodes[at]); // 0 <= at < n == nodes.length
+      const index = at;
+      const node = unchecked(nodes[index]); // 0 <= at < n == nodes.length
       if (++at == n) at = 0;
-      const failed = this.runFilters(pod, node);
+      const failed = this.runFiltersOnRow(pod, node, table.row(index));
       const code = this.lastCode;
-      this.record(node, code, failed, failed >= 0 ? plugins[failed].plugin.reasons : null);
-      if (code == Code.Success) feasible.push(node);
+      this.record(node, index, code, failed, failed >= 0 ? plugins[failed].plugin.reasons : null);
+      if (code == Code.Success) {
+        unchecked((feasibleIndex[feasible.length] = index)); // at most n feasible, feasibleIndex holds n
+        feasible.push(node);
+      }
     }
     if (n > 0) this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % n;
 
@@ -168,7 +182,9 @@ export class Scheduler {
       if ((e.points & PRE_SCORE) != 0 && e.plugin.preScore(pod, feasible) == Code.Skip) continue;
       // column and totals hold >= f cells (sized above); feasible has f nodes.
       const plugin = e.plugin;
-      for (let k = 0; k < f; k++) unchecked((column[k] = plugin.score(pod, unchecked(feasible[k]))));
+      for (let k = 0; k < f; k++) {
+        unchecked((column[k] = plugin.score(pod, unchecked(feasible[k]), table.row(unchecked(feasibleIndex[k])))));
+      }
       if ((e.points & NORMALIZE) != 0) plugin.normalize(pod, column, f);
       const weight = e.weight;
       for (let k = 0; k < f; k++) {
@@ -205,12 +221,16 @@ export class Scheduler {
 
   /** The Filter plugins (those PreFilter did not skip) on one node: the failing plugin or -1; code in lastCode. */
   runFilters(pod: PodInfo, node: NodeInfo): i32 {
+    return this.runFiltersOnRow(pod, node, this.cache.table.row(node.index));
+  }
+
+  private runFiltersOnRow(pod: PodInfo, node: NodeInfo, row: usize): i32 {
     const plugins = this.enabled;
     const active = this.activeFilters;
     for (let a = 0; a < this.activeCount; a++) {
       // activeCount <= active.length; active holds indexes < plugins.length (schedule sets both).
       const i = unchecked(active[a]);
-      const code = unchecked(plugins[i]).plugin.filter(pod, node);
+      const code = unchecked(plugins[i]).plugin.filter(pod, node, row);
       if (code != Code.Success) {
         this.lastCode = code;
         return i;
@@ -232,9 +252,9 @@ export class Scheduler {
   }
 
   /** Appends an evaluated node (at most one per node and cycle: the buffers hold n). */
-  private record(node: NodeInfo, code: i32, plugin: i32, reasons: Array<i32> | null): void {
+  private record(node: NodeInfo, index: i32, code: i32, plugin: i32, reasons: Array<i32> | null): void {
     const at = this.evaluatedCount++;
-    node.cyclePosition = at;
+    this.positions[index] = at;
     this.evaluated[at] = node;
     this.codes[at] = code;
     this.failedPlugin[at] = plugin;
@@ -286,8 +306,9 @@ export class Scheduler {
     }
   }
 
-  private evaluatedIndex(node: NodeInfo): i32 {
-    return node.cyclePosition;
+  /** Where `node` is among this cycle's evaluated nodes. */
+  evaluatedIndex(node: NodeInfo): i32 {
+    return this.positions[node.index];
   }
 
   private scoreIndex(node: NodeInfo, plugin: i32): i32 {

@@ -2,7 +2,7 @@
 // used in similar fractions after placing the pod: score = (1 - std of the fractions) * 100.
 
 import { Code, Plugin, PRE_SCORE, SCORE } from "../framework";
-import { NodeInfo } from "../node_info";
+import { NodeInfo, allocatableOn, requestedOn } from "../node_info";
 import { PodInfo } from "../pod_info";
 import { CPU, MEMORY, isScalar } from "../resources";
 
@@ -20,16 +20,16 @@ export class BalancedAllocation extends Plugin {
     return Code.Skip;
   }
 
-  score(pod: PodInfo, node: NodeInfo): i64 {
+  score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
     if (this.fractions.length < this.resources.length) this.fractions = new StaticArray<f64>(this.resources.length);
     const f = this.fractions;
     let n = 0;
     for (let i = 0; i < this.resources.length; i++) {
       const r = this.resources[i];
-      const allocatable = node.allocatableOf(r);
+      const allocatable = allocatableOn(node, row, r);
       const podRequest = pod.requests.get(r);
       if (allocatable == 0 || (isScalar(r) && podRequest == 0)) continue;
-      const fraction = <f64>(node.requestedOf(r) + podRequest) / <f64>allocatable;
+      const fraction = <f64>(requestedOn(node, row, r) + podRequest) / <f64>allocatable;
       f[n++] = fraction > 1 ? 1 : fraction;
     }
     let std: f64 = 0;

@@ -4,6 +4,7 @@
 import { Plugin, SCORE } from "../framework";
 import { NodeInfo } from "../node_info";
 import { PodInfo } from "../pod_info";
+import { hasFlag, HAS_IMAGES } from "../node_table";
 
 const MB: i64 = 1024 * 1024;
 const MIN_THRESHOLD: i64 = 23 * MB;
@@ -20,7 +21,9 @@ export class ImageLocality extends Plugin {
     super("ImageLocality", SCORE);
   }
 
-  score(pod: PodInfo, node: NodeInfo): i64 {
+  score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
+    // No images on the node: the sum is 0, below the threshold, so the score is 0.
+    if (!hasFlag(row, HAS_IMAGES)) return 0;
     const images = pod.images;
     const total = this.spread.nodeCount();
     let sum: i64 = 0;

@@ -54,10 +54,13 @@ export class InterPodAffinity extends Plugin {
     this.affinityCounts.clear();
     this.antiAffinityCounts.clear();
     this.existingAntiAffinityCounts.clear();
-    for (let n = 0; n < nodes.length; n++) {
-      const node = nodes[n];
-      const withAnti = node.podsWithRequiredAntiAffinity;
-      for (let i = 0; i < withAnti.length; i++) this.countExistingAntiAffinity(pod, withAnti[i], node, 1);
+    // Most clusters have few such pods: skip the walk over every node when there are none.
+    if (this.cache.affinityCounts.podsWithRequiredAntiAffinity > 0) {
+      for (let n = 0; n < nodes.length; n++) {
+        const node = nodes[n];
+        const withAnti = node.podsWithRequiredAntiAffinity;
+        for (let i = 0; i < withAnti.length; i++) this.countExistingAntiAffinity(pod, withAnti[i], node, 1);
+      }
     }
     const hasRequired = pod.requiredAffinity.length > 0 || pod.requiredAntiAffinity.length > 0;
     if (!hasRequired && this.existingAntiAffinityCounts.size == 0) return Code.Skip;
@@ -107,7 +110,7 @@ export class InterPodAffinity extends Plugin {
     return true;
   }
 
-  filter(pod: PodInfo, node: NodeInfo): Code {
+  filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
     if (!this.satisfiesAffinity(pod, node)) return this.reject(Code.UnschedulableAndUnresolvable, AFFINITY_NOT_MATCH);
     if (this.antiAffinityCounts.size > 0) {
       const anti = pod.requiredAntiAffinity;
@@ -157,6 +160,7 @@ export class InterPodAffinity extends Plugin {
     if (feasible.length == 0) return Code.Skip;
     const hasPreferred = pod.preferredAffinity.length > 0 || pod.preferredAntiAffinity.length > 0;
     if (this.ignorePreferredTermsOfExistingPods && !hasPreferred) return Code.Skip;
+    if (!hasPreferred && this.cache.affinityCounts.podsWithAffinity == 0) return Code.Skip;
     this.begin(pod);
     this.topologyScore.clear();
     this.scoreKeys.length = 0;
@@ -204,7 +208,7 @@ export class InterPodAffinity extends Plugin {
     counts.set(k, (counts.has(k) ? counts.get(k) : 0) + delta);
   }
 
-  score(pod: PodInfo, node: NodeInfo): i64 {
+  score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
     let score: i64 = 0;
     const keys = this.scoreKeys;
     for (let i = 0; i < keys.length; i++) {

@@ -17,7 +17,7 @@ export class NodeAffinityPlugin extends Plugin {
     return pod.hasRequiredAffinity ? Code.Success : Code.Skip;
   }
 
-  filter(pod: PodInfo, node: NodeInfo): Code {
+  filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
     const labels = node.labels;
     if (pod.required.matches(node.name, changetype<usize>(labels), labels.length >> 1)) return Code.Success;
     return this.reject(Code.UnschedulableAndUnresolvable, REASON);
@@ -27,7 +27,7 @@ export class NodeAffinityPlugin extends Plugin {
     return pod.preferred.length > 0 ? Code.Success : Code.Skip;
   }
 
-  score(pod: PodInfo, node: NodeInfo): i64 {
+  score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
     const labels = node.labels;
     let sum: i64 = 0;
     for (let i = 0; i < pod.preferred.length; i++) {

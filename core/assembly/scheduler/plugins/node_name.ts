@@ -16,7 +16,7 @@ export class NodeName extends Plugin {
     return pod.nodeName != 0;
   }
 
-  filter(pod: PodInfo, node: NodeInfo): Code {
+  filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
     if (pod.nodeName == 0 || pod.nodeName == node.name) return Code.Success;
     return this.reject(Code.UnschedulableAndUnresolvable, REASON);
   }

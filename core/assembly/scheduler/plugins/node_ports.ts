@@ -5,6 +5,7 @@ import { Code, FILTER, Plugin, PRE_FILTER } from "../framework";
 import { NodeInfo } from "../node_info";
 import { PodInfo } from "../pod_info";
 import { intern } from "../../strings/intern";
+import { hasFlag, USED_PORTS } from "../node_table";
 
 const REASON = intern("node(s) didn't have free ports for the requested pod ports");
 const ANY_IP = intern("0.0.0.0");
@@ -22,7 +23,8 @@ export class NodePorts extends Plugin {
     return pod.hostPorts.length > 0 ? Code.Success : Code.Skip;
   }
 
-  filter(pod: PodInfo, node: NodeInfo): Code {
+  filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
+    if (!hasFlag(row, USED_PORTS)) return Code.Success;
     const wanted = pod.hostPorts;
     const used = node.usedPorts;
     for (let i = 0; i + 2 < wanted.length; i += 3) {

@@ -3,10 +3,11 @@
 // (LeastAllocated by default, cpu and memory weight 1), from non-zero requests.
 
 import { Code, FILTER, Plugin, PRE_FILTER, PRE_SCORE, SCORE } from "../framework";
-import { NodeInfo } from "../node_info";
+import { NodeInfo, allocatableOn, requestedOn } from "../node_info";
+import { field, POD_COUNT, ALLOC_PODS, ALLOC_CPU, ALLOC_MEMORY, ALLOC_EPHEMERAL, REQ_CPU, REQ_MEMORY, REQ_EPHEMERAL, NON_ZERO_CPU, NON_ZERO_MEMORY } from "../node_table";
 import { PodInfo } from "../pod_info";
 import { intern } from "../../strings/intern";
-import { CPU, MEMORY, PODS, isScalar, resourceCount, resourceNameString } from "../resources";
+import { CPU, MEMORY, EPHEMERAL_STORAGE, PODS, isScalar, resourceCount, resourceNameString } from "../resources";
 
 const TOO_MANY_PODS = intern("Too many pods");
 const insufficient = new Map<i32, i32>(); // resource index → "Insufficient <name>" id
@@ -33,6 +34,10 @@ export class ScoringStrategy {
 export class NodeResourcesFit extends Plugin {
   scoring: ScoringStrategy = new ScoringStrategy();
   private podRequestsNothing: bool = false;
+  private podRequestsScalar: bool = false;
+  private wantCpu: i64 = 0;
+  private wantMemory: i64 = 0;
+  private wantEphemeral: i64 = 0;
 
   constructor() {
     super("NodeResourcesFit", PRE_FILTER | FILTER | PRE_SCORE | SCORE);
@@ -40,27 +45,30 @@ export class NodeResourcesFit extends Plugin {
 
   preFilter(pod: PodInfo, nodes: Array<NodeInfo>): Code {
     this.podRequestsNothing = pod.requests.isZero();
+    this.podRequestsScalar = pod.requests.hasScalar();
+    this.wantCpu = pod.requests.get(CPU);
+    this.wantMemory = pod.requests.get(MEMORY);
+    this.wantEphemeral = pod.requests.get(EPHEMERAL_STORAGE);
     return Code.Success;
   }
 
-  filter(pod: PodInfo, node: NodeInfo): Code {
+  filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
     const reasons = this.reasons;
     reasons.length = 0;
     let unresolvable = false;
-    if (<i64>(node.podCount + 1) > node.allocatablePods) {
+    if (field(row, POD_COUNT) + 1 > field(row, ALLOC_PODS)) {
       reasons.push(TOO_MANY_PODS);
     }
     if (!this.podRequestsNothing) {
-      const n = resourceCount();
-      for (let r = 0; r < n; r++) {
-        if (r == PODS) continue; // counted above, never requested
-        const want = pod.requests.get(r);
-        if (want <= 0) continue;
-        const allocatable = node.allocatableOf(r);
-        if (want > allocatable - node.requestedOf(r)) {
-          reasons.push(insufficientReason(r));
-          // Not even an empty node of this size could host it: preemption cannot help.
-          if (want > allocatable) unresolvable = true;
+      // cpu, memory, ephemeral-storage from the row; extended resources from the node.
+      unresolvable = this.check(CPU, this.wantCpu, field(row, ALLOC_CPU), field(row, REQ_CPU)) || unresolvable;
+      unresolvable = this.check(MEMORY, this.wantMemory, field(row, ALLOC_MEMORY), field(row, REQ_MEMORY)) || unresolvable;
+      unresolvable = this.check(EPHEMERAL_STORAGE, this.wantEphemeral, field(row, ALLOC_EPHEMERAL), field(row, REQ_EPHEMERAL)) || unresolvable;
+      if (this.podRequestsScalar) {
+        const n = resourceCount();
+        for (let r = PODS + 1; r < n; r++) {
+          const want = pod.requests.get(r);
+          unresolvable = this.check(r, want, node.allocatable.get(r), node.requested.get(r)) || unresolvable;
         }
       }
     }
@@ -68,15 +76,23 @@ export class NodeResourcesFit extends Plugin {
     return unresolvable ? Code.UnschedulableAndUnresolvable : Code.Unschedulable;
   }
 
-  score(pod: PodInfo, node: NodeInfo): i64 {
+  /** Adds "Insufficient <r>" when `want` does not fit; true when no empty node of this size could fit it. */
+  @inline private check(r: i32, want: i64, allocatable: i64, requested: i64): bool {
+    if (want <= 0 || want <= allocatable - requested) return false;
+    this.reasons.push(insufficientReason(r));
+    // Not even an empty node of this size could host it: preemption cannot help.
+    return want > allocatable;
+  }
+
+  score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
     const s = this.scoring;
     let sum: i64 = 0;
     let weights: i64 = 0;
     for (let i = 0; i < s.resources.length; i++) {
       const r = s.resources[i];
-      const allocatable = node.allocatableOf(r);
+      const allocatable = allocatableOn(node, row, r);
       if (allocatable == 0 || (isScalar(r) && pod.requests.get(r) == 0)) continue;
-      const requested = requestedWith(pod, node, r);
+      const requested = requestedWith(pod, node, row, r);
       let score: i64;
       switch (s.strategy) {
         case MOST_ALLOCATED:
@@ -113,9 +129,9 @@ export class NodeResourcesFit extends Plugin {
 }
 
 /** The node's requested amount with the pod added: non-zero cpu/memory, real otherwise. */
-function requestedWith(pod: PodInfo, node: NodeInfo, r: i32): i64 {
-  if (r == CPU) return node.nonZeroCpu + pod.nonZeroCpu;
-  if (r == MEMORY) return node.nonZeroMemory + pod.nonZeroMemory;
-  return node.requestedOf(r) + pod.requests.get(r);
+@inline function requestedWith(pod: PodInfo, node: NodeInfo, row: usize, r: i32): i64 {
+  if (r == CPU) return field(row, NON_ZERO_CPU) + pod.nonZeroCpu;
+  if (r == MEMORY) return field(row, NON_ZERO_MEMORY) + pod.nonZeroMemory;
+  return requestedOn(node, row, r) + pod.requests.get(r);
 }
 

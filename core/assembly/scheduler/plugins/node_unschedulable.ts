@@ -6,6 +6,7 @@ import { NodeInfo } from "../node_info";
 import { PodInfo } from "../pod_info";
 import { intern } from "../../strings/intern";
 import { anyToleratesTaint, EFFECT_NO_SCHEDULE } from "../../taints/toleration";
+import { hasFlag, UNSCHEDULABLE } from "../node_table";
 
 const REASON = intern("node(s) were unschedulable");
 const TAINT = new StaticArray<i32>(3);
@@ -18,8 +19,8 @@ export class NodeUnschedulable extends Plugin {
     super("NodeUnschedulable", FILTER);
   }
 
-  filter(pod: PodInfo, node: NodeInfo): Code {
-    if (!node.unschedulable) return Code.Success;
+  filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
+    if (!hasFlag(row, UNSCHEDULABLE)) return Code.Success;
     const tolerations = pod.tolerations;
     if (anyToleratesTaint(changetype<usize>(tolerations), tolerations.length >> 2, changetype<usize>(TAINT), false)) {
       return Code.Success;

@@ -42,7 +42,7 @@ export class PodTopologySpread extends Plugin {
   private soft: Array<SpreadConstraint> = new Array<SpreadConstraint>();
   private pairCounts: Array<Map<i32, i64>> = new Array<Map<i32, i64>>();
   private weights: Array<f64> = new Array<f64>();
-  /** Per evaluated node (cyclePosition): left out of scoring for missing a topology key. */
+  /** Per node (cache index): left out of scoring for missing a topology key. */
   private ignored: StaticArray<bool> = new StaticArray<bool>(0);
   private feasible: Array<NodeInfo> = new Array<NodeInfo>();
 
@@ -96,7 +96,7 @@ export class PodTopologySpread extends Plugin {
     return Code.Success;
   }
 
-  filter(pod: PodInfo, node: NodeInfo): Code {
+  filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
     const constraints = this.hard;
     for (let i = 0; i < constraints.length; i++) {
       const c = constraints[i];
@@ -149,7 +149,7 @@ export class PodTopologySpread extends Plugin {
     for (let k = 0; k < feasible.length; k++) {
       const node = feasible[k];
       const ignore = requireAll && !hasAllKeys(node, constraints);
-      this.ignored[node.cyclePosition] = ignore;
+      this.ignored[node.index] = ignore;
       if (ignore) {
         ignoredCount++;
         continue;
@@ -182,8 +182,8 @@ export class PodTopologySpread extends Plugin {
     return Code.Success;
   }
 
-  score(pod: PodInfo, node: NodeInfo): i64 {
-    if (this.ignored[node.cyclePosition]) return 0;
+  score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
+    if (this.ignored[node.index]) return 0;
     const constraints = this.soft;
     let score: f64 = 0;
     for (let i = 0; i < constraints.length; i++) {
@@ -202,13 +202,13 @@ export class PodTopologySpread extends Plugin {
     let lowest = i64.MAX_VALUE;
     let highest: i64 = 0;
     for (let k = 0; k < count; k++) {
-      if (this.ignored[feasible[k].cyclePosition]) continue;
+      if (this.ignored[feasible[k].index]) continue;
       const s = scores[k];
       if (s < lowest) lowest = s;
       if (s > highest) highest = s;
     }
     for (let k = 0; k < count; k++) {
-      if (this.ignored[feasible[k].cyclePosition]) scores[k] = 0;
+      if (this.ignored[feasible[k].index]) scores[k] = 0;
       else if (highest == 0) scores[k] = MAX_NODE_SCORE;
       else scores[k] = (MAX_NODE_SCORE * (highest + lowest - scores[k])) / highest;
     }

@@ -9,6 +9,7 @@ import { intern } from "../../strings/intern";
 import {
   anyToleratesTaint, effectSelected, EFFECT_BIT_NO_EXECUTE, EFFECT_BIT_NO_SCHEDULE, EFFECT_PREFER_NO_SCHEDULE,
 } from "../../taints/toleration";
+import { hasFlag, HARD_TAINTS, PREFER_NO_SCHEDULE_TAINTS } from "../node_table";
 
 const REASON = intern("node(s) had untolerated taint(s)");
 
@@ -20,7 +21,8 @@ export class TaintToleration extends Plugin {
     super("TaintToleration", FILTER | PRE_SCORE | SCORE | NORMALIZE);
   }
 
-  filter(pod: PodInfo, node: NodeInfo): Code {
+  filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
+    if (!hasFlag(row, HARD_TAINTS)) return Code.Success;
     const taints = node.taints;
     const tolerations = pod.tolerations;
     for (let i = 0; i + 2 < taints.length; i += 3) {
@@ -44,7 +46,8 @@ export class TaintToleration extends Plugin {
     return Code.Success;
   }
 
-  score(pod: PodInfo, node: NodeInfo): i64 {
+  score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
+    if (!hasFlag(row, PREFER_NO_SCHEDULE_TAINTS)) return 0;
     const taints = node.taints;
     const tolerations = this.preferTolerations;
     let intolerable: i64 = 0;
