@@ -46,6 +46,12 @@ export abstract class Plugin {
     return true;
   }
 
+  /**
+   * Row flags (node_table.ts) without which this Filter passes a node: the framework skips
+   * the call for rows that have none of them. 0: always call. A shortcut, not an extension point.
+   */
+  filterFlags: i64 = 0;
+
   preFilter(pod: PodInfo, nodes: Array<NodeInfo>): Code {
     return Code.Success;
   }
@@ -58,6 +64,15 @@ export abstract class Plugin {
   }
   score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
     return 0;
+  }
+
+  /**
+   * Score over all feasible nodes: scores[k] for feasible[k], whose table row is rows[k].
+   * Hot plugins override it with a loop that makes no virtual call per node.
+   */
+  scoreAll(pod: PodInfo, feasible: Array<NodeInfo>, rows: StaticArray<usize>, scores: StaticArray<i64>, count: i32): void {
+    // count <= scores.length, feasible.length == count, rows.length >= count (the framework's buffers).
+    for (let k = 0; k < count; k++) unchecked((scores[k] = this.score(pod, unchecked(feasible[k]), unchecked(rows[k]))));
   }
   /** Rescales scores[0, count) in place into 0..100. */
   normalize(pod: PodInfo, scores: StaticArray<i64>, count: i32): void {}
@@ -79,15 +94,16 @@ export const NORMALIZE = 16;
 
 /** helper.DefaultNormalizeScore: scale to 0..max by the largest score; `reverse` flips it. */
 export function defaultNormalizeScore(maxPriority: i64, reverse: bool, scores: StaticArray<i64>, count: i32): void {
+  // count <= scores.length: the framework's score column holds every feasible node.
   let highest: i64 = 0;
-  for (let i = 0; i < count; i++) if (scores[i] > highest) highest = scores[i];
+  for (let i = 0; i < count; i++) highest = max(highest, unchecked(scores[i]));
   if (highest == 0) {
-    if (reverse) for (let i = 0; i < count; i++) scores[i] = maxPriority;
+    if (reverse) for (let i = 0; i < count; i++) unchecked((scores[i] = maxPriority));
     return;
   }
   for (let i = 0; i < count; i++) {
-    let s = (maxPriority * scores[i]) / highest;
+    let s = (maxPriority * unchecked(scores[i])) / highest;
     if (reverse) s = maxPriority - s;
-    scores[i] = s;
+    unchecked((scores[i] = s));
   }
 }

@@ -8,6 +8,7 @@ import { Code, Plugin, PRE_FILTER, FILTER, PRE_SCORE, SCORE, NORMALIZE, MAX_NODE
 import { NodeInfo } from "./node_info";
 import { PodInfo } from "./pod_info";
 import { DefaultPreemption } from "./plugins/default_preemption";
+import { field, FLAGS } from "./node_table";
 
 const MIN_FEASIBLE_NODES_TO_FIND = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
@@ -55,8 +56,8 @@ export class Scheduler {
   totals: StaticArray<f64> = new StaticArray<f64>(0);
   chosen: NodeInfo | null = null;
   private feasible: Array<NodeInfo> = new Array<NodeInfo>();
-  /** Cache indexes of the feasible nodes (their NodeTable rows). */
-  private feasibleIndex: StaticArray<i32> = new StaticArray<i32>(0);
+  /** The feasible nodes' NodeTable rows (the table does not move during a cycle). */
+  private feasibleRows: StaticArray<usize> = new StaticArray<usize>(0);
   /** Per cache index, the node's position among this cycle's evaluated nodes. */
   private positions: StaticArray<i32> = new StaticArray<i32>(0);
   private column: StaticArray<i64> = new StaticArray<i64>(0);
@@ -65,6 +66,8 @@ export class Scheduler {
   /** Indexes of the plugins whose Filter runs this cycle, in order: activeFilters[0, activeCount). */
   private activeFilters: StaticArray<i32> = new StaticArray<i32>(0);
   private activeCount: i32 = 0;
+  /** Per active filter, its filterFlags (the call is skipped for rows with none of them). */
+  private activeFlags: StaticArray<i64> = new StaticArray<i64>(0);
   private explaining: bool = true;
   /** Code of the last runFilters call. */
   lastCode: i32 = Code.Success;
@@ -103,7 +106,7 @@ export class Scheduler {
     }
     if (this.positions.length < n) {
       this.positions = new StaticArray<i32>(n);
-      this.feasibleIndex = new StaticArray<i32>(n);
+      this.feasibleRows = new StaticArray<usize>(n);
     }
     this.evaluatedCount = 0;
     this.reasonIds.length = 0;
@@ -115,6 +118,7 @@ export class Scheduler {
     if (this.runFilter.length < p) {
       this.runFilter = new StaticArray<bool>(p);
       this.activeFilters = new StaticArray<i32>(p);
+      this.activeFlags = new StaticArray<i64>(p);
     }
     const runFilter = this.runFilter;
     for (let i = 0; i < p; i++) {
@@ -132,7 +136,11 @@ export class Scheduler {
 
     // The Filter plugins this pod needs, in order, so the per-node loop tests nothing else.
     let active = 0;
-    for (let i = 0; i < p; i++) if (runFilter[i]) this.activeFilters[active++] = i;
+    for (let i = 0; i < p; i++) {
+      if (!runFilter[i]) continue;
+      this.activeFlags[active] = plugins[i].plugin.filterFlags;
+      this.activeFilters[active++] = i;
+    }
     this.activeCount = active;
 
     // Filter, from where the previous cycle stopped, until enough feasible nodes are found.
@@ -142,16 +150,17 @@ export class Scheduler {
     let processed = 0;
     let at = this.nextStartNodeIndex;
     const table = this.cache.table;
-    const feasibleIndex = this.feasibleIndex;
+    const feasibleRows = this.feasibleRows;
     for (; processed < n && feasible.length < wanted; processed++) {
       const index = at;
       const node = unchecked(nodes[index]); // 0 <= at < n == nodes.length
       if (++at == n) at = 0;
-      const failed = this.runFiltersOnRow(pod, node, table.row(index));
+      const row = table.row(index);
+      const failed = this.runFiltersOnRow(pod, node, row);
       const code = this.lastCode;
       this.record(node, index, code, failed, failed >= 0 ? plugins[failed].plugin.reasons : null);
       if (code == Code.Success) {
-        unchecked((feasibleIndex[feasible.length] = index)); // at most n feasible, feasibleIndex holds n
+        unchecked((feasibleRows[feasible.length] = row)); // at most n feasible, feasibleRows holds n
         feasible.push(node);
       }
     }
@@ -182,9 +191,7 @@ export class Scheduler {
       if ((e.points & PRE_SCORE) != 0 && e.plugin.preScore(pod, feasible) == Code.Skip) continue;
       // column and totals hold >= f cells (sized above); feasible has f nodes.
       const plugin = e.plugin;
-      for (let k = 0; k < f; k++) {
-        unchecked((column[k] = plugin.score(pod, unchecked(feasible[k]), table.row(unchecked(feasibleIndex[k])))));
-      }
+      plugin.scoreAll(pod, feasible, feasibleRows, column, f);
       if ((e.points & NORMALIZE) != 0) plugin.normalize(pod, column, f);
       const weight = e.weight;
       for (let k = 0; k < f; k++) {
@@ -227,8 +234,11 @@ export class Scheduler {
   private runFiltersOnRow(pod: PodInfo, node: NodeInfo, row: usize): i32 {
     const plugins = this.enabled;
     const active = this.activeFilters;
+    const flags = field(row, FLAGS);
     for (let a = 0; a < this.activeCount; a++) {
-      // activeCount <= active.length; active holds indexes < plugins.length (schedule sets both).
+      // activeCount <= active.length == activeFlags.length; active holds indexes < plugins.length.
+      const only = unchecked(this.activeFlags[a]);
+      if (only != 0 && (flags & only) == 0) continue;
       const i = unchecked(active[a]);
       const code = unchecked(plugins[i]).plugin.filter(pod, node, row);
       if (code != Code.Success) {
@@ -253,13 +263,14 @@ export class Scheduler {
 
   /** Appends an evaluated node (at most one per node and cycle: the buffers hold n). */
   private record(node: NodeInfo, index: i32, code: i32, plugin: i32, reasons: Array<i32> | null): void {
+    // index < n and at < n: schedule() sized every buffer to at least n (n + 1 for reasonStart).
     const at = this.evaluatedCount++;
-    this.positions[index] = at;
-    this.evaluated[at] = node;
-    this.codes[at] = code;
-    this.failedPlugin[at] = plugin;
+    unchecked((this.positions[index] = at));
+    unchecked((this.evaluated[at] = node));
+    unchecked((this.codes[at] = code));
+    unchecked((this.failedPlugin[at] = plugin));
     if (reasons !== null) for (let i = 0; i < reasons.length; i++) this.reasonIds.push(reasons[i]);
-    this.reasonStart[at + 1] = this.reasonIds.length;
+    unchecked((this.reasonStart[at + 1] = this.reasonIds.length));
   }
 
   /** The i-th evaluated node (i < evaluatedCount). */

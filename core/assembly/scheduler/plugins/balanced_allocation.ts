@@ -3,6 +3,7 @@
 
 import { Code, Plugin, PRE_SCORE, SCORE } from "../framework";
 import { NodeInfo, allocatableOn, requestedOn } from "../node_info";
+import { field, ALLOC_CPU, ALLOC_MEMORY, REQ_CPU, REQ_MEMORY } from "../node_table";
 import { PodInfo } from "../pod_info";
 import { CPU, MEMORY, isScalar } from "../resources";
 
@@ -20,17 +21,44 @@ export class BalancedAllocation extends Plugin {
     return Code.Skip;
   }
 
-  score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
+  // Plugin.scoreAll's loop with `this.score` called directly (inlined), plus a fast path for
+  // the default resources (cpu and memory) that reads only the rows.
+  scoreAll(pod: PodInfo, feasible: Array<NodeInfo>, rows: StaticArray<usize>, scores: StaticArray<i64>, count: i32): void {
+    // count <= scores.length, feasible.length == count, rows.length >= count (the framework's buffers).
+    const resources = this.resources;
+    if (resources.length != 2 || resources[0] != CPU || resources[1] != MEMORY) {
+      for (let k = 0; k < count; k++) unchecked((scores[k] = this.score(pod, unchecked(feasible[k]), unchecked(rows[k]))));
+      return;
+    }
+    const podCpu = pod.requests.get(CPU);
+    const podMemory = pod.requests.get(MEMORY);
+    for (let k = 0; k < count; k++) {
+      const row = unchecked(rows[k]);
+      const cpu = field(row, ALLOC_CPU);
+      const memory = field(row, ALLOC_MEMORY);
+      if (cpu == 0 || memory == 0) {
+        unchecked((scores[k] = this.score(pod, unchecked(feasible[k]), row)));
+        continue;
+      }
+      const cpuFraction = min(<f64>(field(row, REQ_CPU) + podCpu) / <f64>cpu, 1.0);
+      const memoryFraction = min(<f64>(field(row, REQ_MEMORY) + podMemory) / <f64>memory, 1.0);
+      // Two resources: the standard deviation is half their difference.
+      unchecked((scores[k] = <i64>((1.0 - Math.abs(cpuFraction - memoryFraction) / 2) * 100.0)));
+    }
+  }
+
+  @inline score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
     if (this.fractions.length < this.resources.length) this.fractions = new StaticArray<f64>(this.resources.length);
     const f = this.fractions;
     let n = 0;
-    for (let i = 0; i < this.resources.length; i++) {
-      const r = this.resources[i];
+    const resources = this.resources;
+    for (let i = 0; i < resources.length; i++) {
+      const r = unchecked(resources[i]);
       const allocatable = allocatableOn(node, row, r);
       const podRequest = pod.requests.get(r);
       if (allocatable == 0 || (isScalar(r) && podRequest == 0)) continue;
       const fraction = <f64>(requestedOn(node, row, r) + podRequest) / <f64>allocatable;
-      f[n++] = fraction > 1 ? 1 : fraction;
+      unchecked((f[n++] = fraction > 1 ? 1 : fraction)); // n < resources.length <= f.length (sized above)
     }
     let std: f64 = 0;
     if (n == 2) {

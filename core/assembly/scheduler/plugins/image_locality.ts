@@ -21,7 +21,14 @@ export class ImageLocality extends Plugin {
     super("ImageLocality", SCORE);
   }
 
-  score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
+  // The same loop as Plugin.scoreAll, repeated here so that `this.score` is a direct,
+  // inlined call instead of a virtual one per node.
+  scoreAll(pod: PodInfo, feasible: Array<NodeInfo>, rows: StaticArray<usize>, scores: StaticArray<i64>, count: i32): void {
+    // count <= scores.length, feasible.length == count, rows.length >= count (the framework's buffers).
+    for (let k = 0; k < count; k++) unchecked((scores[k] = this.score(pod, unchecked(feasible[k]), unchecked(rows[k]))));
+  }
+
+  @inline score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
     // No images on the node: the sum is 0, below the threshold, so the score is 0.
     if (!hasFlag(row, HAS_IMAGES)) return 0;
     const images = pod.images;

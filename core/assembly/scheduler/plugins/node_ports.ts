@@ -17,6 +17,7 @@ const ANY_IP = intern("0.0.0.0");
 export class NodePorts extends Plugin {
   constructor() {
     super("NodePorts", PRE_FILTER | FILTER);
+    this.filterFlags = USED_PORTS;
   }
 
   preFilter(pod: PodInfo, nodes: Array<NodeInfo>): Code {
@@ -24,7 +25,6 @@ export class NodePorts extends Plugin {
   }
 
   filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
-    if (!hasFlag(row, USED_PORTS)) return Code.Success;
     const wanted = pod.hostPorts;
     const used = node.usedPorts;
     for (let i = 0; i + 2 < wanted.length; i += 3) {

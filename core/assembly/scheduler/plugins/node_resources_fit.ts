@@ -84,12 +84,44 @@ export class NodeResourcesFit extends Plugin {
     return want > allocatable;
   }
 
-  score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
+  // Plugin.scoreAll's loop with `this.score` called directly (inlined), plus a fast path for
+  // the default configuration (LeastAllocated over cpu and memory) that reads only the rows.
+  scoreAll(pod: PodInfo, feasible: Array<NodeInfo>, rows: StaticArray<usize>, scores: StaticArray<i64>, count: i32): void {
+    // count <= scores.length, feasible.length == count, rows.length >= count (the framework's buffers).
+    const s = this.scoring;
+    const leastCpuMemory = s.strategy == LEAST_ALLOCATED && s.resources.length == 2 && s.weights.length == 2 &&
+      s.resources[0] == CPU && s.resources[1] == MEMORY;
+    if (!leastCpuMemory) {
+      for (let k = 0; k < count; k++) unchecked((scores[k] = this.score(pod, unchecked(feasible[k]), unchecked(rows[k]))));
+      return;
+    }
+    const cpuWeight = s.weights[0];
+    const memoryWeight = s.weights[1];
+    const podCpu = pod.nonZeroCpu;
+    const podMemory = pod.nonZeroMemory;
+    for (let k = 0; k < count; k++) {
+      const row = unchecked(rows[k]);
+      const cpu = field(row, ALLOC_CPU);
+      const memory = field(row, ALLOC_MEMORY);
+      if (cpu == 0 || memory == 0) {
+        unchecked((scores[k] = this.score(pod, unchecked(feasible[k]), row)));
+        continue;
+      }
+      const usedCpu = field(row, NON_ZERO_CPU) + podCpu;
+      const usedMemory = field(row, NON_ZERO_MEMORY) + podMemory;
+      const cpuScore = usedCpu > cpu ? 0 : ((cpu - usedCpu) * 100) / cpu;
+      const memoryScore = usedMemory > memory ? 0 : ((memory - usedMemory) * 100) / memory;
+      unchecked((scores[k] = (cpuScore * cpuWeight + memoryScore * memoryWeight) / (cpuWeight + memoryWeight)));
+    }
+  }
+
+  @inline score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
     const s = this.scoring;
     let sum: i64 = 0;
     let weights: i64 = 0;
-    for (let i = 0; i < s.resources.length; i++) {
-      const r = s.resources[i];
+    const count = min(s.resources.length, s.weights.length);
+    for (let i = 0; i < count; i++) {
+      const r = unchecked(s.resources[i]); // i < both lengths
       const allocatable = allocatableOn(node, row, r);
       if (allocatable == 0 || (isScalar(r) && pod.requests.get(r) == 0)) continue;
       const requested = requestedWith(pod, node, row, r);
@@ -105,8 +137,9 @@ export class NodeResourcesFit extends Plugin {
         default:
           score = requested > allocatable ? 0 : ((allocatable - requested) * 100) / allocatable;
       }
-      sum += score * s.weights[i];
-      weights += s.weights[i];
+      const weight = unchecked(s.weights[i]);
+      sum += score * weight;
+      weights += weight;
     }
     if (weights == 0) return 0;
     // RequestedToCapacityRatio rounds (math.Round, half away from zero); the others truncate.

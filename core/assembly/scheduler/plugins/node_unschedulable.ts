@@ -17,6 +17,7 @@ TAINT[2] = EFFECT_NO_SCHEDULE;
 export class NodeUnschedulable extends Plugin {
   constructor() {
     super("NodeUnschedulable", FILTER);
+    this.filterFlags = UNSCHEDULABLE;
   }
 
   filter(pod: PodInfo, node: NodeInfo, row: usize): Code {

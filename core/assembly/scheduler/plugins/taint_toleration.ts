@@ -19,10 +19,10 @@ export class TaintToleration extends Plugin {
 
   constructor() {
     super("TaintToleration", FILTER | PRE_SCORE | SCORE | NORMALIZE);
+    this.filterFlags = HARD_TAINTS;
   }
 
   filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
-    if (!hasFlag(row, HARD_TAINTS)) return Code.Success;
     const taints = node.taints;
     const tolerations = pod.tolerations;
     for (let i = 0; i + 2 < taints.length; i += 3) {
@@ -46,7 +46,14 @@ export class TaintToleration extends Plugin {
     return Code.Success;
   }
 
-  score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
+  // The same loop as Plugin.scoreAll, repeated here so that `this.score` is a direct,
+  // inlined call instead of a virtual one per node.
+  scoreAll(pod: PodInfo, feasible: Array<NodeInfo>, rows: StaticArray<usize>, scores: StaticArray<i64>, count: i32): void {
+    // count <= scores.length, feasible.length == count, rows.length >= count (the framework's buffers).
+    for (let k = 0; k < count; k++) unchecked((scores[k] = this.score(pod, unchecked(feasible[k]), unchecked(rows[k]))));
+  }
+
+  @inline score(pod: PodInfo, node: NodeInfo, row: usize): i64 {
     if (!hasFlag(row, PREFER_NO_SCHEDULE_TAINTS)) return 0;
     const taints = node.taints;
     const tolerations = this.preferTolerations;
