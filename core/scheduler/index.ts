@@ -71,6 +71,9 @@ export class StatefulScheduler extends CoreHandle {
     services: new Map(), replicationControllers: new Map(), replicaSets: new Map(), statefulSets: new Map(),
   };
 
+  /** The pod object of the last schedule() call (assume() reuses its decoded form). */
+  private lastScheduled: V1Pod | null = null;
+
   constructor(
     handle: number,
     releaser: Releaser,
@@ -98,6 +101,18 @@ export class StatefulScheduler extends CoreHandle {
 
   updatePod(pod: V1Pod): void {
     this.addPod(pod);
+  }
+
+  /**
+   * Counts `pod` on `nodeName` in the cache right away, as kube-scheduler assumes a pod
+   * before its binding completes. For the pod just passed to schedule() the core reuses
+   * what it decoded then; any other pod is added as addPod would with spec.nodeName set.
+   */
+  assume(pod: V1Pod, nodeName: string): void {
+    const reuse = this.lastScheduled === pod;
+    this.lastScheduled = null;
+    if (reuse && this.core.exports.schedulerAssume(this.live(), this.core.id(nodeName))) return;
+    this.addPod({ ...pod, spec: { ...(pod.spec ?? { containers: [] }), nodeName } });
   }
 
   removePod(namespace: string, name: string): void {
@@ -168,6 +183,7 @@ export class StatefulScheduler extends CoreHandle {
     const h = this.live();
     const explain = options.explain ?? true;
     const record = encodePod(core, pod, this.spreadSelector(pod));
+    this.lastScheduled = pod;
     core.writeInts(record);
     const length = core.exports.schedulerSchedule(h, record.length, explain ? 1 : 0);
     if (length < 0) throw new Error("kubeling scheduler: malformed pod record");

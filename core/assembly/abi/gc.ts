@@ -4,31 +4,35 @@
 // collectIfDue(): at that point nothing of ours is on the stack (the host holds numbers
 // only; what it keeps is rooted in globals and handle tables).
 //
-// A collection is due every `callBudget` calls, which bounds the garbage between
-// collections by what that many calls allocate, and whenever the memory grew since the
-// last one. Growth alone is not enough: the allocator grows memory (by doubling) before
-// we get a chance to collect, so a growth-only policy doubles the heap on every fill.
-// (Measured: the incremental collector's write barriers and steps cost about half of a
-// selector parse; a full collection of the core's mostly-leaf heap takes microseconds.)
-
+// A collection is due after `callBudget` calls, or as soon as memory grew since the last
+// one. Growth alone is not enough: the allocator grows memory (by doubling) before we get
+// a chance to collect, so a growth-only policy doubles the heap on every fill.
 //
-// The call budget grows with the heap, as Go's GOGC does with bytes: a collection costs
-// in proportion to what is live, so with a large live heap (a 5,000-node scheduler cache)
-// collecting every 1,000 calls spent a third of the scheduler's time marking. With
-// CALLS_PER_PAGE calls per 64 KiB page, the garbage made between collections (a few KiB a
-// call at most) stays around the size of the live heap.
+// The budget adapts, because both costs scale: a collection costs in proportion to what is
+// live (with a 5,000-node scheduler cache, collecting every 1,000 calls spent a third of the
+// scheduler's time marking), and calls differ in garbage by orders of magnitude (a selector
+// match makes none, a preemption cycle tens of KiB). So the budget doubles after every
+// collection that found the heap large enough — up to CALLS_PER_PAGE calls per 64 KiB page,
+// a GOGC-like bound — and drops to half the calls that made memory grow when it had to grow.
+// It starts small so that a burst of heavy calls cannot double the heap before the first
+// collection.
 
-const MIN_CALLS_PER_COLLECTION = 1000;
+const MIN_CALLS = 16;
+const INITIAL_CALLS = 64;
 const CALLS_PER_PAGE = 16;
 let callsSinceCollect = 0;
 let pagesAfterCollect: i32 = memory.size();
-let callBudget: i32 = MIN_CALLS_PER_COLLECTION;
+let callBudget: i32 = INITIAL_CALLS;
 
 @inline export function collectIfDue(): void {
-  if (++callsSinceCollect >= callBudget || memory.size() > pagesAfterCollect) {
-    __collect();
-    callsSinceCollect = 0;
-    pagesAfterCollect = memory.size();
-    callBudget = max(MIN_CALLS_PER_COLLECTION, pagesAfterCollect * CALLS_PER_PAGE);
-  }
+  if (++callsSinceCollect >= callBudget || memory.size() > pagesAfterCollect) collect();
+}
+
+function collect(): void {
+  const grew = memory.size() > pagesAfterCollect;
+  __collect();
+  pagesAfterCollect = memory.size();
+  if (grew) callBudget = max(MIN_CALLS, callsSinceCollect >> 1);
+  else callBudget = min(callBudget << 1, max(INITIAL_CALLS, pagesAfterCollect * CALLS_PER_PAGE));
+  callsSinceCollect = 0;
 }

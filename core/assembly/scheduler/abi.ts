@@ -175,6 +175,21 @@ export function schedulerSetPod(h: i32, length: i32): bool {
   return true;
 }
 
+/**
+ * cache.AssumePod: counts the pod of the last schedulerSchedule call on node `nodeName`
+ * (an id) right away, without the host sending its record again. False when there is none.
+ */
+export function schedulerAssume(h: i32, nodeName: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null || s.lastPod === null) return false;
+  const pod = s.lastPod!;
+  s.lastPod = null;
+  pod.nodeName = nodeName;
+  s.cache.setPod(pod);
+  return true;
+}
+
 export function schedulerRemovePod(h: i32, key: i32): bool {
   collectIfDue();
   const s = schedulers.get(h);
@@ -204,6 +219,7 @@ export function schedulerSchedule(h: i32, length: i32, explain: bool): i32 {
   beginRecord(scratchAddress(), length);
   const pod = readPod();
   if (overrun) return -1;
+  s.lastPod = pod;
   s.schedule(pod, explain);
   const chosen = s.chosen;
   const out = result;

@@ -5,6 +5,9 @@
 
 import { Selector } from "../labels/selector";
 import { next, nextCount, nextArray } from "./record";
+
+/** Shared by every pod without terms of a kind: never written to. */
+export const NO_TERMS = new Array<AffinityTerm>(0);
 import { readSelector, matchesLabels } from "./selector_record";
 
 export class AffinityTerm {
@@ -36,6 +39,7 @@ export class AffinityTerm {
 /** A list of terms: count, then per term weight, topology key, selector, namespaces, namespaceSelector. */
 export function readAffinityTerms(): Array<AffinityTerm> {
   const n = nextCount(5);
+  if (n == 0) return NO_TERMS;
   const terms = new Array<AffinityTerm>(n);
   for (let i = 0; i < n; i++) {
     const term = new AffinityTerm();

@@ -6,9 +6,9 @@ import { NodeAffinity, NodeSelectorTerm } from "../nodeaffinity/node_selector";
 import { SelectorBuilder } from "../labels/selector";
 import { Op } from "../labels/requirement";
 import { Selector } from "../labels/selector";
-import { next, nextCount, nextArray, nextI64 } from "./record";
+import { next, nextCount, nextArray, nextI64, EMPTY_I32S } from "./record";
 import { readSelector, readOptionalSelector } from "./selector_record";
-import { AffinityTerm, readAffinityTerms } from "./affinity_term";
+import { AffinityTerm, readAffinityTerms, NO_TERMS } from "./affinity_term";
 import { Amounts, CPU, MEMORY, resourceIndex, quantityOf } from "./resources";
 
 /** schedutil.DefaultMilliCPURequest / DefaultMemoryRequest: for scoring pods that request none. */
@@ -39,27 +39,47 @@ export class SpreadConstraint {
   selector: Selector = Selector.nothingSelector();
 }
 
+const NO_PREFERRED = new Array<PreferredTerm>(0);
+const NO_CONSTRAINTS = new Array<SpreadConstraint>(0);
+const NO_AMOUNTS = new Amounts();
+
+// Scratch vectors for aggregating a pod's requests, reused record after record.
+const sum = new Amounts();
+const sumNonZero = new Amounts();
+const initMax = new Amounts();
+const initMaxNonZero = new Amounts();
+const sidecars = new Amounts();
+const sidecarsNonZero = new Amounts();
+const containerRequests = new Amounts();
+const containerNonZero = new Amounts();
+const podLevel = new Amounts();
+const overhead = new Amounts();
+const ports = new Array<i32>();
+const images = new Array<i32>();
+
 export class PodInfo {
   key: i32 = 0; // "namespace/name"
   namespace: i32 = 0;
   name: i32 = 0;
   nodeName: i32 = 0;
   priority: i32 = 0;
-  labels: StaticArray<i32> = new StaticArray<i32>(0);
+  // List fields start as shared empty lists (never written to): every record replaces
+  // them, and a pod decoded for one cycle should leave as little garbage as possible.
+  labels: StaticArray<i32> = EMPTY_I32S;
   /** (key, operator, value, effect) per toleration. */
-  tolerations: StaticArray<i32> = new StaticArray<i32>(0);
+  tolerations: StaticArray<i32> = EMPTY_I32S;
   /** spec.nodeSelector and required node affinity. */
   required: NodeAffinity = new NodeAffinity();
-  preferred: Array<PreferredTerm> = new Array<PreferredTerm>();
+  preferred: Array<PreferredTerm> = NO_PREFERRED;
   /** Real requests (the Fit filter, BalancedAllocation, the node's requested sum). */
-  requests: Amounts = new Amounts();
+  requests: Amounts = NO_AMOUNTS;
   /** cpu and memory with the non-zero defaults per container (scoring). */
   nonZeroCpu: i64 = 0;
   nonZeroMemory: i64 = 0;
   /** (protocol id, host IP id, host port) per requested host port. */
-  hostPorts: StaticArray<i32> = new StaticArray<i32>(0);
+  hostPorts: StaticArray<i32> = EMPTY_I32S;
   /** Normalized image names of containers and init containers. */
-  images: StaticArray<i32> = new StaticArray<i32>(0);
+  images: StaticArray<i32> = EMPTY_I32S;
   containerCount: i32 = 0;
   /** metadata.deletionTimestamp is set (spreading does not count terminating pods). */
   terminating: bool = false;
@@ -67,13 +87,13 @@ export class PodInfo {
   neverPreempts: bool = false;
   /** status.startTime in ms since the epoch; -1 when not started. */
   startTime: i64 = -1;
-  spreadConstraints: Array<SpreadConstraint> = new Array<SpreadConstraint>();
+  spreadConstraints: Array<SpreadConstraint> = NO_CONSTRAINTS;
   /** The Services/controllers' selector for default spreading (null: none selects the pod). */
   defaultSpreadSelector: Selector | null = null;
-  requiredAffinity: Array<AffinityTerm> = new Array<AffinityTerm>();
-  requiredAntiAffinity: Array<AffinityTerm> = new Array<AffinityTerm>();
-  preferredAffinity: Array<AffinityTerm> = new Array<AffinityTerm>();
-  preferredAntiAffinity: Array<AffinityTerm> = new Array<AffinityTerm>();
+  requiredAffinity: Array<AffinityTerm> = NO_TERMS;
+  requiredAntiAffinity: Array<AffinityTerm> = NO_TERMS;
+  preferredAffinity: Array<AffinityTerm> = NO_TERMS;
+  preferredAntiAffinity: Array<AffinityTerm> = NO_TERMS;
 
   /** Any pod affinity or anti-affinity term (NodeInfo.PodsWithAffinity). */
   get hasPodAffinity(): bool {
@@ -155,28 +175,34 @@ export function readPod(): PodInfo {
     pod.required.required = terms;
   }
   const preferred = nextCount(3);
-  for (let i = 0; i < preferred; i++) {
-    const weight = next();
-    pod.preferred.push(new PreferredTerm(weight, readTerm()));
+  if (preferred > 0) {
+    const terms = new Array<PreferredTerm>(preferred);
+    for (let i = 0; i < preferred; i++) {
+      const weight = next();
+      terms[i] = new PreferredTerm(weight, readTerm());
+    }
+    pod.preferred = terms;
   }
 
   // Containers: kind, requests, host ports, image. Aggregated per PodRequests: regular
   // containers and sidecars add up; each init container needs its own requests plus the
   // sidecars started before it; the pod needs the larger of the two, per resource.
-  const sum = new Amounts();
-  const sumNonZero = new Amounts();
-  const initMax = new Amounts();
-  const initMaxNonZero = new Amounts();
-  const sidecars = new Amounts();
-  const sidecarsNonZero = new Amounts();
-  const ports = new Array<i32>();
-  const images = new Array<i32>();
+  sum.clear();
+  sumNonZero.clear();
+  initMax.clear();
+  initMaxNonZero.clear();
+  sidecars.clear();
+  sidecarsNonZero.clear();
+  ports.length = 0;
+  images.length = 0;
   const containers = nextCount(4);
   pod.containerCount = containers;
   for (let c = 0; c < containers; c++) {
     const kind = next();
-    const requests = new Amounts();
-    const nonZero = new Amounts();
+    const requests = containerRequests;
+    const nonZero = containerNonZero;
+    requests.clear();
+    nonZero.clear();
     readRequests(requests, nonZero);
     const portCount = nextCount(3);
     for (let p = 0; p < portCount * 3; p++) ports.push(next());
@@ -202,7 +228,7 @@ export function readPod(): PodInfo {
   sumNonZero.maxWith(initMaxNonZero);
 
   // Pod-level requests (PodLevelResources, on since v1.34) replace cpu and memory.
-  const podLevel = new Amounts();
+  podLevel.clear();
   const podLevelSeen = readRequests(podLevel, null);
   if (podLevelSeen & SAW_CPU) {
     sum.set(CPU, podLevel.get(CPU));
@@ -214,32 +240,36 @@ export function readPod(): PodInfo {
   }
 
   // spec.overhead is added on top.
-  const overhead = new Amounts();
+  overhead.clear();
   readRequests(overhead, null);
   sum.addAll(overhead);
   sumNonZero.add(CPU, overhead.get(CPU));
   sumNonZero.add(MEMORY, overhead.get(MEMORY));
 
-  pod.requests = sum;
+  pod.requests = sum.clone();
   pod.nonZeroCpu = sumNonZero.get(CPU);
   pod.nonZeroMemory = sumNonZero.get(MEMORY);
-  pod.hostPorts = StaticArray.fromArray<i32>(ports);
-  pod.images = StaticArray.fromArray<i32>(images);
+  if (ports.length > 0) pod.hostPorts = StaticArray.fromArray<i32>(ports);
+  if (images.length > 0) pod.images = StaticArray.fromArray<i32>(images);
 
   pod.terminating = next() != 0;
   pod.neverPreempts = next() != 0;
   pod.startTime = nextI64();
   const constraints = nextCount(7);
-  for (let i = 0; i < constraints; i++) {
-    const c = new SpreadConstraint();
-    c.maxSkew = next();
-    c.topologyKey = next();
-    c.doNotSchedule = next() == 0;
-    c.minDomains = next();
-    c.honorNodeAffinity = next() != 0;
-    c.honorNodeTaints = next() != 0;
-    c.selector = readSelector();
-    pod.spreadConstraints.push(c);
+  if (constraints > 0) {
+    const list = new Array<SpreadConstraint>(constraints);
+    for (let i = 0; i < constraints; i++) {
+      const c = new SpreadConstraint();
+      c.maxSkew = next();
+      c.topologyKey = next();
+      c.doNotSchedule = next() == 0;
+      c.minDomains = next();
+      c.honorNodeAffinity = next() != 0;
+      c.honorNodeTaints = next() != 0;
+      c.selector = readSelector();
+      list[i] = c;
+    }
+    pod.spreadConstraints = list;
   }
   pod.defaultSpreadSelector = readOptionalSelector();
   pod.requiredAffinity = readAffinityTerms();

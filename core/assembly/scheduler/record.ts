@@ -32,8 +32,12 @@ export function nextCount(perItem: i32): i32 {
   return n;
 }
 
-/** `n` items of `width` i32s each, copied out. */
+/** Shared by every empty list read from a record: such lists are never written to. */
+export const EMPTY_I32S = new StaticArray<i32>(0);
+
+/** `n` items of `width` i32s each, copied out (EMPTY_I32S when there are none). */
 export function nextArray(n: i32, width: i32): StaticArray<i32> {
+  if (n == 0) return EMPTY_I32S;
   const out = new StaticArray<i32>(n * width);
   for (let i = 0; i < out.length; i++) out[i] = next();
   return out;

@@ -102,6 +102,19 @@ export class Amounts {
     return false;
   }
 
+  /** All amounts back to 0 (keeps the storage: for scratch vectors reused per record). */
+  clear(): void {
+    const values = this.values;
+    for (let r = 0; r < values.length; r++) unchecked((values[r] = 0)); // r < length
+  }
+
+  /** A copy with storage of its own. */
+  clone(): Amounts {
+    const copy = new Amounts();
+    copy.values = StaticArray.slice<i64>(this.values);
+    return copy;
+  }
+
   isZero(): bool {
     for (let r = 0; r < this.values.length; r++) if (this.values[r] != 0) return false;
     return true;

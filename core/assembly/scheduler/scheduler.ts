@@ -71,6 +71,8 @@ export class Scheduler {
   private explaining: bool = true;
   /** Code of the last runFilters call. */
   lastCode: i32 = Code.Success;
+  /** The pod of the last schedulerSchedule call, until assumed (abi.ts schedulerAssume). */
+  lastPod: PodInfo | null = null;
   /** The PostFilter plugin (DefaultPreemption), when the profile enables one. */
   postFilter: DefaultPreemption | null = null;
 

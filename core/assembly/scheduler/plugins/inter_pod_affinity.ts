@@ -197,15 +197,8 @@ export class InterPodAffinity extends Plugin {
       if (value < 0) continue;
       const weight = fixedWeight > 0 ? fixedWeight : term.weight;
       if (!this.scoreKeys.includes(term.topologyKey)) this.scoreKeys.push(term.topologyKey);
-      this.addScore(term.topologyKey, value, sign * <i64>weight);
+      this.topologyScore.add(term.topologyKey, value, sign * <i64>weight);
     }
-  }
-
-  private addScore(key: i32, value: i32, delta: i64): void {
-    // Zero sums stay in the map (unlike the filter counters): they still count as scored.
-    const counts = this.topologyScore.counts;
-    const k = (<i64>key << 32) | <i64>(<u32>value);
-    counts.set(k, (counts.has(k) ? counts.get(k) : 0) + delta);
   }
 
   score(pod: PodInfo, node: NodeInfo, row: usize): i64 {

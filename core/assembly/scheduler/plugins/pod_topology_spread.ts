@@ -9,6 +9,7 @@ import { Code, FILTER, NORMALIZE, Plugin, PRE_FILTER, PRE_SCORE, SCORE, MAX_NODE
 import { NodeInfo } from "../node_info";
 import { PodInfo, SpreadConstraint } from "../pod_info";
 import { Cache } from "../cache";
+import { PairCounts } from "../topology";
 import { intern } from "../../strings/intern";
 import { Selector } from "../../labels/selector";
 import { isEmptySelector, matchesLabels } from "../selector_record";
@@ -35,12 +36,12 @@ export class PodTopologySpread extends Plugin {
 
   // Filter state (PreFilter): per DoNotSchedule constraint, matching pods per domain value.
   private hard: Array<SpreadConstraint> = new Array<SpreadConstraint>();
-  private domainCounts: Array<Map<i32, i64>> = new Array<Map<i32, i64>>();
+  private domainCounts: Array<PairCounts> = new Array<PairCounts>();
   private globalMin: Array<i64> = new Array<i64>();
 
   // Score state (PreScore).
   private soft: Array<SpreadConstraint> = new Array<SpreadConstraint>();
-  private pairCounts: Array<Map<i32, i64>> = new Array<Map<i32, i64>>();
+  private pairCounts: Array<PairCounts> = new Array<PairCounts>();
   private weights: Array<f64> = new Array<f64>();
   /** Per node (cache index): left out of scoring for missing a topology key. */
   private ignored: StaticArray<bool> = new StaticArray<bool>(0);
@@ -77,18 +78,14 @@ export class PodTopologySpread extends Plugin {
     this.constraintsOf(pod, true, constraints);
     if (constraints.length == 0) return Code.Skip;
     const counts = this.domainCounts;
-    counts.length = 0;
-    for (let i = 0; i < constraints.length; i++) counts.push(new Map<i32, i64>());
+    reset(counts, constraints.length);
     for (let n = 0; n < nodes.length; n++) {
       const node = nodes[n];
       if (!hasAllKeys(node, constraints)) continue;
       for (let i = 0; i < constraints.length; i++) {
         const c = constraints[i];
         if (!passesInclusion(c, pod, node)) continue;
-        const value = node.labelValue(c.topologyKey);
-        const matching = <i64>countMatching(node, c.selector, pod.namespace);
-        const domain = counts[i];
-        domain.set(value, (domain.has(value) ? domain.get(value) : 0) + matching);
+        counts[i].add(0, node.labelValue(c.topologyKey), countMatching(node, c.selector, pod.namespace));
       }
     }
     this.globalMin.length = constraints.length;
@@ -102,8 +99,7 @@ export class PodTopologySpread extends Plugin {
       const c = constraints[i];
       const value = node.labelValue(c.topologyKey);
       if (value < 0) return this.reject(Code.UnschedulableAndUnresolvable, MISSING_LABEL);
-      const domain = this.domainCounts[i];
-      const matching = domain.has(value) ? domain.get(value) : 0;
+      const matching = this.domainCounts[i].get(0, value);
       const self: i64 = matchesLabels(c.selector, pod.labels) ? 1 : 0;
       if (matching + self - this.globalMin[i] > <i64>c.maxSkew) return this.reject(Code.Unschedulable, SKEW_TOO_BIG);
     }
@@ -124,9 +120,8 @@ export class PodTopologySpread extends Plugin {
     for (let i = 0; i < constraints.length; i++) {
       const c = constraints[i];
       if (!matchesLabels(c.selector, other.labels) || !passesInclusion(c, pod, node)) continue;
-      const value = node.labelValue(c.topologyKey);
       const domain = this.domainCounts[i];
-      domain.set(value, (domain.has(value) ? domain.get(value) : 0) + delta);
+      domain.add(0, node.labelValue(c.topologyKey), delta);
       this.globalMin[i] = minimum(domain, c.minDomains);
     }
   }
@@ -142,8 +137,7 @@ export class PodTopologySpread extends Plugin {
     const requireAll = pod.spreadConstraints.length > 0 || !this.systemDefaulted;
     const c = constraints.length;
     const pairs = this.pairCounts;
-    pairs.length = 0;
-    for (let i = 0; i < c; i++) pairs.push(new Map<i32, i64>());
+    reset(pairs, c);
     if (this.ignored.length < all.length) this.ignored = new StaticArray<bool>(all.length);
     let ignoredCount = 0;
     for (let k = 0; k < feasible.length; k++) {
@@ -157,13 +151,12 @@ export class PodTopologySpread extends Plugin {
       for (let i = 0; i < c; i++) {
         const key = constraints[i].topologyKey;
         if (key == HOSTNAME) continue; // per-node counts come in Score
-        const value = max(node.labelValue(key), 0); // a missing label is the "" domain
-        if (!pairs[i].has(value)) pairs[i].set(value, 0);
+        pairs[i].touch(0, max(node.labelValue(key), 0)); // a missing label is the "" domain
       }
     }
     this.weights.length = c;
     for (let i = 0; i < c; i++) {
-      const size = constraints[i].topologyKey == HOSTNAME ? feasible.length - ignoredCount : pairs[i].size;
+      const size = constraints[i].topologyKey == HOSTNAME ? feasible.length - ignoredCount : pairs[i].entries;
       this.weights[i] = Math.log(<f64>(size + 2));
     }
     // Matching pods per domain, over every node (not only the feasible ones).
@@ -175,8 +168,8 @@ export class PodTopologySpread extends Plugin {
         if (constraint.topologyKey == HOSTNAME || !passesInclusion(constraint, pod, node)) continue;
         const value = max(node.labelValue(constraint.topologyKey), 0);
         const domain = pairs[i];
-        if (!domain.has(value)) continue;
-        domain.set(value, domain.get(value) + countMatching(node, constraint.selector, pod.namespace));
+        if (!domain.has(0, value)) continue;
+        domain.add(0, value, countMatching(node, constraint.selector, pod.namespace));
       }
     }
     return Code.Success;
@@ -190,7 +183,7 @@ export class PodTopologySpread extends Plugin {
       const c = constraints[i];
       const value = node.labelValue(c.topologyKey);
       if (value < 0) continue;
-      const count: i64 = c.topologyKey == HOSTNAME ? countMatching(node, c.selector, pod.namespace) : this.pairCounts[i].get(value);
+      const count: i64 = c.topologyKey == HOSTNAME ? countMatching(node, c.selector, pod.namespace) : this.pairCounts[i].get(0, value);
       score += <f64>count * this.weights[i] + <f64>(c.maxSkew - 1);
     }
     return <i64>Math.round(score);
@@ -252,10 +245,13 @@ export function countMatching(node: NodeInfo, selector: Selector, namespace: i32
 }
 
 /** The global minimum of a constraint: 0 while fewer than minDomains domains exist. */
-function minimum(domains: Map<i32, i64>, minDomains: i32): i64 {
-  if (domains.size < minDomains) return 0;
-  const values = domains.values();
-  let lowest = i64.MAX_VALUE;
-  for (let i = 0; i < values.length; i++) if (values[i] < lowest) lowest = values[i];
-  return values.length == 0 ? 0 : lowest;
+function minimum(domains: PairCounts, minDomains: i32): i64 {
+  if (domains.entries < minDomains || domains.entries == 0) return 0;
+  return domains.minimum();
+}
+
+/** `count` cleared tables (kept from cycle to cycle: clearing them allocates nothing). */
+function reset(tables: Array<PairCounts>, count: i32): void {
+  while (tables.length < count) tables.push(new PairCounts());
+  for (let i = 0; i < count; i++) tables[i].clear();
 }
