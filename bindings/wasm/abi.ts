@@ -53,6 +53,8 @@ export interface CoreExports {
   schedulerAddPlugin(handle: number, name: number, points: number, weight: number): number;
   schedulerSetFitScoring(handle: number, strategy: number, resourceCount: number, shapeCount: number): number;
   schedulerSetBalancedResources(handle: number, count: number): number;
+  schedulerSetFitIgnored(handle: number, names: number, groups: number): number;
+  schedulerSetAddedAffinity(handle: number, length: number): number;
   schedulerSetSpreadDefaults(handle: number, system: number, count: number): number;
   schedulerSetInterPodAffinity(handle: number, hardPodAffinityWeight: number, ignorePreferredTermsOfExistingPods: number): number;
   schedulerSetNamespace(handle: number, length: number): number;
@@ -61,6 +63,7 @@ export interface CoreExports {
   schedulerRemoveNode(handle: number, name: number): number;
   schedulerSetPod(handle: number, length: number): number;
   schedulerRemovePod(handle: number, key: number): number;
+  schedulerAssume(handle: number, nodeName: number): number;
   schedulerNodeCount(handle: number): number;
   schedulerSchedule(handle: number, length: number, explain: number): number;
   schedulerScores(handle: number): number;

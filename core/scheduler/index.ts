@@ -3,11 +3,11 @@
 // (create), for the scheduler loop and for speed.
 
 import type { WasmCore } from "../../bindings/wasm/instance.js";
-import type { V1Namespace, V1Node, V1Pod, V1ReplicationController, V1Service } from "../types/core-v1.js";
+import type { V1Namespace, V1Node, V1NodeAffinity, V1Pod, V1ReplicationController, V1Service } from "../types/core-v1.js";
 import type { V1ReplicaSet, V1StatefulSet } from "../types/apps-v1.js";
 import { defaultSelector, type SpreadOwners } from "./default-selector.js";
 import { CoreHandle, Releaser } from "../handles.js";
-import { encodeNode, encodePod, podKey } from "./records.js";
+import { encodeAddedAffinity, encodeNode, encodePod, podKey } from "./records.js";
 import {
   resolveProfile, POINT_BITS,
   type KubeSchedulerConfiguration, type KubeSchedulerProfile, type ResolvedProfile,
@@ -256,7 +256,13 @@ export class StatefulScheduler extends CoreHandle {
 /** FitError.Error(): "0/N nodes are available: <count> <reason>, ..." with the counts sorted as strings. */
 function fitError(core: WasmCore, nodeCount: number, out: Int32Array, from: number, to: number): string {
   const counts: string[] = [];
-  for (let i = from; i < to; i += 2) counts.push(`${out[i + 1]} ${core.text(out[i])}`);
+  const preFilter: string[] = [];
+  for (let i = from; i < to; i += 2) {
+    // A count of 0 marks a PreFilter rejection: its message stands alone, in order.
+    if (out[i + 1] === 0) preFilter.push(core.text(out[i]));
+    else counts.push(`${out[i + 1]} ${core.text(out[i])}`);
+  }
+  if (preFilter.length > 0) return `0/${nodeCount} nodes are available: ${preFilter.join(", ")}.`;
   counts.sort();
   let message = `0/${nodeCount} nodes are available:`;
   if (counts.length > 0) message += ` ${counts.join(", ")}.`;
@@ -313,6 +319,12 @@ export class SchedulerApi {
     if (!args) return;
     const core = this.core;
     if (name === "NodeResourcesFit") {
+      const ignored = (args.ignoredResources as string[] | undefined) ?? [];
+      const groups = (args.ignoredResourceGroups as string[] | undefined) ?? [];
+      if (ignored.length + groups.length > 0) {
+        core.writeInts([...ignored, ...groups].map((n) => core.id(n)));
+        core.exports.schedulerSetFitIgnored(h, ignored.length, groups.length);
+      }
       const strategy = args.scoringStrategy as
         | { type?: string; resources?: { name: string; weight?: number }[]; requestedToCapacityRatio?: { shape?: { utilization: number; score: number }[] } }
         | undefined;
@@ -331,6 +343,12 @@ export class SchedulerApi {
       const ints = defaults.flatMap((c) => [c.maxSkew, core.id(c.topologyKey), c.whenUnsatisfiable === "ScheduleAnyway" ? 0 : 1]);
       core.writeInts(ints);
       core.exports.schedulerSetSpreadDefaults(h, system ? 1 : 0, defaults.length);
+    } else if (name === "NodeAffinity") {
+      const added = args.addedAffinity as V1NodeAffinity | undefined;
+      if (!added) return;
+      const record = encodeAddedAffinity(core, added);
+      core.writeInts(record);
+      core.exports.schedulerSetAddedAffinity(h, record.length);
     } else if (name === "InterPodAffinity") {
       const weight = typeof args.hardPodAffinityWeight === "number" ? args.hardPodAffinityWeight : 1;
       core.exports.schedulerSetInterPodAffinity(h, weight, args.ignorePreferredTermsOfExistingPods ? 1 : 0);

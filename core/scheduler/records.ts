@@ -4,7 +4,7 @@
 
 import type { WasmCore } from "../../bindings/wasm/instance.js";
 import { NodeSelectorOperatorCode, TolerationOperatorCode, UNKNOWN_TOLERATION_OPERATOR } from "../../bindings/wasm/abi.js";
-import type { V1Container, V1Node, V1NodeSelectorTerm, V1Pod, V1PodAffinityTerm } from "../types/core-v1.js";
+import type { V1Container, V1Node, V1NodeAffinity, V1NodeSelectorTerm, V1Pod, V1PodAffinityTerm } from "../types/core-v1.js";
 import type { LabelSelector } from "../types/meta.js";
 
 const CONTAINER = 0;
@@ -197,6 +197,26 @@ export function encodeNode(core: WasmCore, node: V1Node): number[] {
   for (const [name, size] of images) {
     out.push(id(name));
     pushI64(out, size);
+  }
+  return out;
+}
+
+/** NodeAffinityArgs.addedAffinity: required node selector (or none), then preferred terms. */
+export function encodeAddedAffinity(core: WasmCore, affinity: V1NodeAffinity): number[] {
+  const out: number[] = [];
+  const required = affinity.requiredDuringSchedulingIgnoredDuringExecution;
+  if (required) {
+    const terms = required.nodeSelectorTerms ?? [];
+    out.push(1, terms.length);
+    for (const term of terms) encodeTerm(core, out, term ?? {});
+  } else {
+    out.push(0);
+  }
+  const preferred = affinity.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+  out.push(preferred.length);
+  for (const p of preferred) {
+    out.push(p.weight ?? 0);
+    encodeTerm(core, out, p.preference ?? {});
   }
   return out;
 }

@@ -90,7 +90,70 @@ describe("NodeAffinity filter", () => {
       },
     };
     expect(verdict("NodeAffinity", pod("p", { affinity }), node("n"))).toBe("fits");
-    expect(verdict("NodeAffinity", pod("p", { affinity }), node("m"))).toBe(reject);
+    // PreFilterResult: the only node worth filtering is "n"; "m" is never filtered.
+    expect(verdict("NodeAffinity", pod("p", { affinity }), node("m"))).toBe(
+      "UnschedulableAndUnresolvable: node(s) didn't satisfy plugin(s) [NodeAffinity]",
+    );
+  });
+
+  const pinned = (...terms: string[][]) => ({
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: terms.map((names) => ({ matchFields: names.map((n) => ({ key: "metadata.name", operator: "In", values: [n] })) })),
+      },
+    },
+  });
+
+  it("filters only the nodes metadata.name pins, across ORed terms", () => {
+    const r = core.scheduler.evaluate({
+      pod: pod("p", { affinity: pinned(["b"], ["c"]) }),
+      nodes: [node("a"), node("b"), node("c")],
+      profile: only("NodeAffinity"),
+    });
+    expect(r.node).not.toBeNull();
+    expect(["b", "c"]).toContain(r.node);
+    expect(r.nodes.a.reasons).toEqual(["node(s) didn't satisfy plugin(s) [NodeAffinity]"]);
+  });
+
+  it("rejects at PreFilter when a term's fields pin two different names (the message stands alone)", () => {
+    const r = core.scheduler.evaluate({ pod: pod("p", { affinity: pinned(["a", "b"]) }), nodes: [node("a"), node("b")], profile: only("NodeAffinity") });
+    expect(r.message).toBe("0/2 nodes are available: pod affinity terms conflict.");
+  });
+
+  it("applies addedAffinity to every pod (scheduler-enforced) and scores its preferred terms", () => {
+    const args = {
+      addedAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: "pool", operator: "In", values: ["batch", "web"] }] }],
+        },
+        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 5, preference: { matchExpressions: [{ key: "pool", operator: "In", values: ["web"] }] } }],
+      },
+    };
+    const nodes = [node("x", { labels: { pool: "batch" } }), node("y", { labels: { pool: "web" } }), node("z")];
+    const r = core.scheduler.evaluate({ pod: pod("p"), nodes, profile: only("NodeAffinity", args) });
+    expect(r.nodes.z.reasons).toEqual(["node(s) didn't match scheduler-enforced node affinity"]);
+    // Preferred: y matches (5), x does not (0) → normalized 100 and 0.
+    expect([r.nodes.x.scores.NodeAffinity, r.nodes.y.scores.NodeAffinity]).toEqual([0, 100]);
+    expect(r.node).toBe("y");
+  });
+});
+
+describe("NodeResourcesFit ignoredResources", () => {
+  const gpu = pod("p", { requests: { "example.com/gpu": "1", "vendor.io/fpga": "1" } });
+  const bare = node("n");
+  it("checks extended resources by default", () => {
+    expect(verdict("NodeResourcesFit", gpu, bare)).toBe(
+      "UnschedulableAndUnresolvable: Insufficient example.com/gpu; Insufficient vendor.io/fpga",
+    );
+  });
+  it("skips names in ignoredResources and groups in ignoredResourceGroups", () => {
+    const r = (args: object) => {
+      const result = core.scheduler.evaluate({ pod: gpu, nodes: [bare], profile: only("NodeResourcesFit", args) }).nodes.n;
+      return result.feasible ? "fits" : result.reasons.join("; ");
+    };
+    expect(r({ ignoredResources: ["example.com/gpu"] })).toBe("Insufficient vendor.io/fpga");
+    expect(r({ ignoredResourceGroups: ["vendor.io"] })).toBe("Insufficient example.com/gpu");
+    expect(r({ ignoredResources: ["example.com/gpu"], ignoredResourceGroups: ["vendor.io"] })).toBe("fits");
   });
 });
 

@@ -8,7 +8,9 @@ import { Handles } from "../abi/handles";
 import { stringOf, isKnownId } from "../strings/intern";
 import { beginRecord, overrun } from "./record";
 import { NodeInfo, readNode } from "./node_info";
-import { readPod } from "./pod_info";
+import { readPod, readTerm, PreferredTerm } from "./pod_info";
+import { NodeAffinityPlugin } from "./plugins/node_affinity";
+import { NodeAffinity, NodeSelectorTerm } from "../nodeaffinity/node_selector";
 import { Scheduler, EnabledPlugin } from "./scheduler";
 import { newPlugin } from "./registry";
 import { resourceIndex } from "./resources";
@@ -76,6 +78,50 @@ export function schedulerSetFitScoring(h: i32, strategy: i32, resourceCount: i32
   }
   (<NodeResourcesFit>s.enabled[at].plugin).scoring = scoring;
   return true;
+}
+
+/**
+ * NodeResourcesFitArgs.ignoredResources / ignoredResourceGroups: `names` resource name ids,
+ * then `groups` group name ids, in scratch.
+ */
+export function schedulerSetFitIgnored(h: i32, names: i32, groups: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null) return false;
+  const at = findPlugin(s, "NodeResourcesFit");
+  if (at < 0) return false;
+  const fit = <NodeResourcesFit>s.enabled[at].plugin;
+  for (let i = 0; i < names; i++) fit.ignoredResources.push(scratchI32(i));
+  for (let i = 0; i < groups; i++) fit.ignoredResourceGroups.push(stringOf(scratchI32(names + i)));
+  return true;
+}
+
+/**
+ * NodeAffinityArgs.addedAffinity, as a record in scratch: 1 and a node selector's terms
+ * (count, terms) or 0, then preferred terms (count, then weight and term each).
+ */
+export function schedulerSetAddedAffinity(h: i32, length: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null) return false;
+  const at = findPlugin(s, "NodeAffinity");
+  if (at < 0) return false;
+  const plugin = <NodeAffinityPlugin>s.enabled[at].plugin;
+  beginRecord(scratchAddress(), length);
+  if (next() != 0) {
+    const required = new NodeAffinity();
+    const terms = new Array<NodeSelectorTerm>();
+    const n = nextCount(2);
+    for (let i = 0; i < n; i++) terms.push(readTerm());
+    required.required = terms;
+    plugin.addedRequired = required;
+  }
+  const preferred = nextCount(3);
+  for (let i = 0; i < preferred; i++) {
+    const weight = next();
+    plugin.addedPreferred.push(new PreferredTerm(weight, readTerm()));
+  }
+  return !overrun;
 }
 
 /** NodeResourcesBalancedAllocationArgs.resources: `count` resource name ids in scratch. */
@@ -228,7 +274,14 @@ export function schedulerSchedule(h: i32, length: i32, explain: bool): i32 {
   out.push(s.evaluatedCount);
   out.push(s.enabled.length);
   out.push(0);
-  if (chosen === null) {
+  if (chosen === null && s.preFilterRejected && s.evaluatedCount > 0) {
+    // A PreFilter rejection is reported by its message alone: (reason, 0) pairs.
+    for (let k = s.reasonStart[0]; k < s.reasonStart[1]; k++) {
+      out.push(s.reasonIds[k]);
+      out.push(0);
+    }
+    out[3] = (out.length - 4) >> 1;
+  } else if (chosen === null) {
     s.reasonHistogram(out);
     out[3] = (out.length - 4) >> 1;
   }

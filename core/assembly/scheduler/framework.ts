@@ -25,6 +25,8 @@ export const MAX_NODE_SCORE: i64 = 100;
 export abstract class Plugin {
   /** Reasons of the last non-success Filter, as interned string ids. */
   reasons: Array<i32> = new Array<i32>();
+  /** PreFilterResult: the only node names worth filtering this cycle (null: all nodes). */
+  preFilterNodeNames: Set<i32> | null = null;
 
   constructor(
     public readonly name: string,

@@ -106,7 +106,7 @@ export class PodInfo {
   }
 }
 
-function readTerm(): NodeSelectorTerm {
+export function readTerm(): NodeSelectorTerm {
   const term = new NodeSelectorTerm();
   const expressions = nextCount(3);
   for (let i = 0; i < expressions; i++) {

@@ -9,6 +9,14 @@ import { NodeInfo } from "./node_info";
 import { PodInfo } from "./pod_info";
 import { DefaultPreemption } from "./plugins/default_preemption";
 import { field, FLAGS } from "./node_table";
+import { intern } from "../strings/intern";
+
+function intersect(a: Set<i32>, b: Set<i32>): Set<i32> {
+  const out = new Set<i32>();
+  const values = a.values();
+  for (let i = 0; i < values.length; i++) if (b.has(values[i])) out.add(values[i]);
+  return out;
+}
 
 const MIN_FEASIBLE_NODES_TO_FIND = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
@@ -73,6 +81,10 @@ export class Scheduler {
   lastCode: i32 = Code.Success;
   /** The pod of the last schedulerSchedule call, until assumed (abi.ts schedulerAssume). */
   lastPod: PodInfo | null = null;
+  /** PreFilter rejected the pod: its message is the whole FitError (no per-node counts). */
+  preFilterRejected: bool = false;
+  private subset: StaticArray<i32> = new StaticArray<i32>(0);
+  private oneReason: Array<i32> = [0];
   /** The PostFilter plugin (DefaultPreemption), when the profile enables one. */
   postFilter: DefaultPreemption | null = null;
 
@@ -113,6 +125,7 @@ export class Scheduler {
     this.evaluatedCount = 0;
     this.reasonIds.length = 0;
     this.chosen = null;
+    this.preFilterRejected = false;
     if (this.postFilter !== null) this.postFilter!.reset();
 
     this.explaining = explain;
@@ -123,16 +136,27 @@ export class Scheduler {
       this.activeFlags = new StaticArray<i64>(p);
     }
     const runFilter = this.runFilter;
+    let only: Set<i32> | null = null; // PreFilterResult: node names, intersected over plugins
+    let onlyPlugin = -1;
     for (let i = 0; i < p; i++) {
       const e = plugins[i];
       runFilter[i] = (e.points & FILTER) != 0 && e.plugin.filterNeeded(pod);
       if ((e.points & PRE_FILTER) == 0) continue;
+      e.plugin.preFilterNodeNames = null;
       const code = e.plugin.preFilter(pod, nodes);
       if (code == Code.Skip) runFilter[i] = false;
       else if (code != Code.Success) {
+        // FitError's PreFilterMsg: the message stands alone, every node fails with it.
+        this.preFilterRejected = true;
         for (let k = 0; k < n; k++) this.record(nodes[k], k, code, i, e.plugin.reasons);
         this.finishScores(0);
+        if (this.postFilter !== null) this.postFilter!.run(this, pod);
         return;
+      }
+      const names = e.plugin.preFilterNodeNames;
+      if (names !== null) {
+        only = only === null ? names : intersect(only, names);
+        onlyPlugin = i;
       }
     }
 
@@ -145,18 +169,35 @@ export class Scheduler {
     }
     this.activeCount = active;
 
+    // With a PreFilterResult, only the named nodes are filtered; the others fail at once
+    // with "node(s) didn't satisfy plugin(s) [...]".
+    let candidates = n;
+    if (only !== null) {
+      const order = this.subset;
+      if (order.length < n) this.subset = new StaticArray<i32>(n);
+      candidates = 0;
+      const reason = this.notSatisfied(plugins[onlyPlugin].plugin.name);
+      for (let k = 0; k < n; k++) {
+        const node = nodes[k];
+        if (only.has(node.name)) this.subset[candidates++] = k;
+        else this.recordOne(node, k, Code.UnschedulableAndUnresolvable, onlyPlugin, reason);
+      }
+    }
+
     // Filter, from where the previous cycle stopped, until enough feasible nodes are found.
-    const wanted = numFeasibleNodesToFind(n, this.percentageOfNodesToScore);
+    const wanted = numFeasibleNodesToFind(candidates, this.percentageOfNodesToScore);
     const feasible = this.feasible;
     feasible.length = 0;
     let processed = 0;
-    let at = this.nextStartNodeIndex;
+    let at = candidates > 0 ? this.nextStartNodeIndex % candidates : 0;
     const table = this.cache.table;
     const feasibleRows = this.feasibleRows;
-    for (; processed < n && feasible.length < wanted; processed++) {
-      const index = at;
-      const node = unchecked(nodes[index]); // 0 <= at < n == nodes.length
-      if (++at == n) at = 0;
+    const subset = this.subset;
+    for (; processed < candidates && feasible.length < wanted; processed++) {
+      // 0 <= at < candidates <= n == nodes.length; subset holds n indexes.
+      const index = only === null ? at : unchecked(subset[at]);
+      const node = unchecked(nodes[index]);
+      if (++at == candidates) at = 0;
       const row = table.row(index);
       const failed = this.runFiltersOnRow(pod, node, row);
       const code = this.lastCode;
@@ -166,7 +207,7 @@ export class Scheduler {
         feasible.push(node);
       }
     }
-    if (n > 0) this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % n;
+    if (candidates > 0) this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % candidates;
 
     const f = feasible.length;
     this.finishScores(f);
@@ -261,6 +302,15 @@ export class Scheduler {
       if (added) e.plugin.preFilterAddPod(pod, other, node);
       else e.plugin.preFilterRemovePod(pod, other, node);
     }
+  }
+
+  private notSatisfied(plugin: string): i32 {
+    return intern("node(s) didn't satisfy plugin(s) [" + plugin + "]");
+  }
+
+  private recordOne(node: NodeInfo, index: i32, code: i32, plugin: i32, reason: i32): void {
+    this.oneReason[0] = reason;
+    this.record(node, index, code, plugin, this.oneReason);
   }
 
   /** Appends an evaluated node (at most one per node and cycle: the buffers hold n). */

@@ -7,7 +7,15 @@ import { NodeInfo, allocatableOn, requestedOn } from "../node_info";
 import { field, POD_COUNT, ALLOC_PODS, ALLOC_CPU, ALLOC_MEMORY, ALLOC_EPHEMERAL, REQ_CPU, REQ_MEMORY, REQ_EPHEMERAL, NON_ZERO_CPU, NON_ZERO_MEMORY } from "../node_table";
 import { PodInfo } from "../pod_info";
 import { intern } from "../../strings/intern";
-import { CPU, MEMORY, EPHEMERAL_STORAGE, PODS, isScalar, resourceCount, resourceNameString } from "../resources";
+import { CPU, MEMORY, EPHEMERAL_STORAGE, PODS, isScalar, resourceCount, resourceName, resourceNameString } from "../resources";
+
+/**
+ * IsExtendedResourceName: a domain-prefixed name outside kubernetes.io (native resources,
+ * hugepages-*, have no prefix) that is not a quota "requests." name.
+ */
+function isExtendedResourceName(name: string): bool {
+  return name.includes("/") && !name.includes("kubernetes.io/") && !name.startsWith("requests.");
+}
 
 const TOO_MANY_PODS = intern("Too many pods");
 const insufficient = new Map<i32, i32>(); // resource index → "Insufficient <name>" id
@@ -33,6 +41,11 @@ export class ScoringStrategy {
 
 export class NodeResourcesFit extends Plugin {
   scoring: ScoringStrategy = new ScoringStrategy();
+  /** NodeResourcesFitArgs.ignoredResources (name ids) and ignoredResourceGroups. */
+  ignoredResources: Array<i32> = new Array<i32>();
+  ignoredResourceGroups: Array<string> = new Array<string>();
+  /** Per resource index: 0 not decided yet, 1 ignored by Filter, 2 checked. */
+  private ignoredByIndex: StaticArray<u8> = new StaticArray<u8>(0);
   private podRequestsNothing: bool = false;
   private podRequestsScalar: bool = false;
   private wantCpu: i64 = 0;
@@ -68,12 +81,37 @@ export class NodeResourcesFit extends Plugin {
         const n = resourceCount();
         for (let r = PODS + 1; r < n; r++) {
           const want = pod.requests.get(r);
+          if (want == 0 || this.ignored(r)) continue;
           unresolvable = this.check(r, want, node.allocatable.get(r), node.requested.get(r)) || unresolvable;
         }
       }
     }
     if (reasons.length == 0) return Code.Success;
     return unresolvable ? Code.UnschedulableAndUnresolvable : Code.Unschedulable;
+  }
+
+  /**
+   * Whether Filter skips resource `r`: an extended resource named in ignoredResources, or
+   * whose name's part before "/" is in ignoredResourceGroups. Decided once per resource.
+   */
+  private ignored(r: i32): bool {
+    if (r >= this.ignoredByIndex.length) {
+      const grown = new StaticArray<u8>(max(r + 1, this.ignoredByIndex.length * 2));
+      for (let i = 0; i < this.ignoredByIndex.length; i++) grown[i] = this.ignoredByIndex[i];
+      this.ignoredByIndex = grown;
+    }
+    let decided = this.ignoredByIndex[r];
+    if (decided == 0) {
+      decided = 2;
+      const name = resourceNameString(r);
+      if (isExtendedResourceName(name)) {
+        if (this.ignoredResources.includes(resourceName(r))) decided = 1;
+        const group = name.substring(0, name.indexOf("/"));
+        if (this.ignoredResourceGroups.includes(group)) decided = 1;
+      }
+      this.ignoredByIndex[r] = decided;
+    }
+    return decided == 1;
   }
 
   /** Adds "Insufficient <r>" when `want` does not fit; true when no empty node of this size could fit it. */
