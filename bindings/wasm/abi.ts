@@ -55,6 +55,7 @@ export interface CoreExports {
   schedulerSetBalancedResources(handle: number, count: number): number;
   schedulerSetFitIgnored(handle: number, names: number, groups: number): number;
   schedulerSetAddedAffinity(handle: number, length: number): number;
+  schedulerSetPreFilterOrder(handle: number, count: number): number;
   schedulerSetSpreadDefaults(handle: number, system: number, count: number): number;
   schedulerSetInterPodAffinity(handle: number, hardPodAffinityWeight: number, ignorePreferredTermsOfExistingPods: number): number;
   schedulerSetNamespace(handle: number, length: number): number;

@@ -295,6 +295,9 @@ export class SchedulerApi {
       }
       this.configure(h, p.name, p.args);
     }
+    const order = resolved.preFilterOrder.map((name) => resolved.plugins.findIndex((p) => p.name === name));
+    this.core.writeInts(order);
+    ex.schedulerSetPreFilterOrder(h, order.length);
     return scheduler;
   }
 

@@ -93,8 +93,10 @@ export interface ResolvedPlugin {
 export interface ResolvedProfile {
   schedulerName: string;
   percentageOfNodesToScore: number;
-  /** In Filter order (per-point orders are not distinguished; see README). */
+  /** In Filter order (then plugins without a Filter). */
   plugins: ResolvedPlugin[];
+  /** The order PreFilter runs in (which rejection a pod reports first). */
+  preFilterOrder: string[];
   /** Enabled plugins kubeling does not run yet (they are left out of every cycle). */
   notImplemented: string[];
 }
@@ -122,6 +124,7 @@ export function resolveProfile(
   // point's own enabled list overrides the multiPoint entry; its disabled list removes it.
   const byName = new Map<string, ResolvedPlugin>();
   const order: string[] = [];
+  const pointOrder: Record<Point, string[]> = { preFilter: [], filter: [], postFilter: [], preScore: [], score: [] };
   const touch = (name: string): ResolvedPlugin => {
     let p = byName.get(name);
     if (!p) {
@@ -136,19 +139,24 @@ export function resolveProfile(
     const set = plugins[point] ?? {};
     const disabled = new Set((set.disabled ?? []).map((d) => d.name));
     const explicit = set.enabled ?? [];
-    const names: { name: string; weight?: number }[] = [...explicit];
+    // expandMultiPointPlugins' order: the point's own entries that override a multiPoint
+    // plugin (in their order), then the other multiPoint plugins, then the point's own others.
+    const inMultiPoint = (name: string) => !disabled.has("*") && multiPoint.some((m) => m.name === name);
+    const names: { name: string; weight?: number }[] = explicit.filter((e) => inMultiPoint(e.name));
     if (!disabled.has("*")) {
       for (const p of multiPoint) {
         if (disabled.has(p.name) || explicit.some((e) => e.name === p.name)) continue;
         names.push(p);
       }
     }
+    names.push(...explicit.filter((e) => !inMultiPoint(e.name)));
     for (const ref of names) {
       const implemented = IMPLEMENTED[ref.name];
       if (implemented && !implemented.includes(point)) continue;
       if (!implemented && point !== "filter" && point !== "score") continue;
       const p = touch(ref.name);
       if (!p.points.includes(point)) p.points.push(point);
+      if (!pointOrder[point].includes(ref.name)) pointOrder[point].push(ref.name);
       // A score weight of 0 (or none) is defaulted to 1.
       if (point === "score") p.weight = ref.weight && ref.weight > 0 ? ref.weight : 1;
     }
@@ -162,6 +170,7 @@ export function resolveProfile(
     schedulerName: profile.schedulerName ?? "default-scheduler",
     percentageOfNodesToScore: percentage,
     plugins: resolved.filter((p) => IMPLEMENTED[p.name]),
+    preFilterOrder: pointOrder.preFilter.filter((n) => IMPLEMENTED[n]),
     notImplemented: resolved.filter((p) => !IMPLEMENTED[p.name] && !QUEUE_OR_BIND_ONLY.has(p.name)).map((p) => p.name),
   };
 }

@@ -74,6 +74,27 @@ describe("profiles", () => {
     expect(p.notImplemented).toEqual(["VolumeRestrictions", "NodeVolumeLimits", "VolumeBinding", "VolumeZone", "DynamicResources"]);
   });
 
+  it("orders an extension point as expandMultiPointPlugins does: overrides, multiPoint, then the point's own", () => {
+    const profile = {
+      percentageOfNodesToScore: 100,
+      plugins: { filter: { enabled: [{ name: "NodeAffinity" }, { name: "NodeName" }] } },
+    };
+    const names = core.scheduler.resolveProfile(profile).plugins.map((p) => p.name);
+    expect(names.slice(0, 4)).toEqual(["NodeAffinity", "NodeName", "NodeUnschedulable", "TaintToleration"]);
+    // A cordoned node that also fails the pod's nodeSelector reports NodeAffinity now.
+    const r = core.scheduler.evaluate({
+      pod: pod("p", { nodeSelector: { disk: "ssd" } }),
+      nodes: [node("n", { unschedulable: true })],
+      profile,
+    });
+    expect(r.nodes.n.plugin).toBe("NodeAffinity");
+    expect(core.scheduler.evaluate({ pod: pod("p", { nodeSelector: { disk: "ssd" } }), nodes: [node("n", { unschedulable: true })] }).nodes.n.plugin)
+      .toBe("NodeUnschedulable");
+    expect(core.scheduler.resolveProfile().preFilterOrder).toEqual([
+      "NodeAffinity", "NodePorts", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity",
+    ]);
+  });
+
   it("accepts a KubeSchedulerConfiguration as YAML, with disabled plugins and weights", () => {
     const yaml = `
 apiVersion: kubescheduler.config.k8s.io/v1

@@ -124,6 +124,21 @@ export function schedulerSetAddedAffinity(h: i32, length: i32): bool {
   return !overrun;
 }
 
+/** The order PreFilter runs in: `count` enabled-plugin indexes in scratch. */
+export function schedulerSetPreFilterOrder(h: i32, count: i32): bool {
+  collectIfDue();
+  const s = schedulers.get(h);
+  if (s === null) return false;
+  const order = new StaticArray<i32>(count);
+  for (let i = 0; i < count; i++) {
+    const at = scratchI32(i);
+    if (at < 0 || at >= s.enabled.length) return false;
+    order[i] = at;
+  }
+  s.preFilterOrder = order;
+  return true;
+}
+
 /** NodeResourcesBalancedAllocationArgs.resources: `count` resource name ids in scratch. */
 export function schedulerSetBalancedResources(h: i32, count: i32): bool {
   collectIfDue();

@@ -81,6 +81,8 @@ export class Scheduler {
   lastCode: i32 = Code.Success;
   /** The pod of the last schedulerSchedule call, until assumed (abi.ts schedulerAssume). */
   lastPod: PodInfo | null = null;
+  /** Enabled-plugin indexes in PreFilter order (null: enabled order). */
+  preFilterOrder: StaticArray<i32> | null = null;
   /** PreFilter rejected the pod: its message is the whole FitError (no per-node counts). */
   preFilterRejected: bool = false;
   private subset: StaticArray<i32> = new StaticArray<i32>(0);
@@ -138,9 +140,12 @@ export class Scheduler {
     const runFilter = this.runFilter;
     let only: Set<i32> | null = null; // PreFilterResult: node names, intersected over plugins
     let onlyPlugin = -1;
-    for (let i = 0; i < p; i++) {
+    for (let i = 0; i < p; i++) runFilter[i] = (plugins[i].points & FILTER) != 0 && plugins[i].plugin.filterNeeded(pod);
+    const preFilterOrder = this.preFilterOrder;
+    const preFilters = preFilterOrder === null ? p : preFilterOrder.length;
+    for (let o = 0; o < preFilters; o++) {
+      const i = preFilterOrder === null ? o : preFilterOrder[o];
       const e = plugins[i];
-      runFilter[i] = (e.points & FILTER) != 0 && e.plugin.filterNeeded(pod);
       if ((e.points & PRE_FILTER) == 0) continue;
       e.plugin.preFilterNodeNames = null;
       const code = e.plugin.preFilter(pod, nodes);
