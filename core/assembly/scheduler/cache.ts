@@ -68,6 +68,7 @@ export class Cache implements ImageSpread {
     // Its pods stay cached (they count again if the node comes back) but leave the counts.
     this.affinityCounts.podsWithAffinity -= node.podsWithAffinity.length;
     this.affinityCounts.podsWithRequiredAntiAffinity -= node.podsWithRequiredAntiAffinity.length;
+    node.leaveAffinityLists(true);
     this.nodeByName.delete(name);
     node.table = null;
     const last = this.nodes.pop();

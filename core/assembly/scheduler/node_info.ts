@@ -12,15 +12,42 @@ import {
 } from "./node_table";
 import { effectSelected, EFFECT_BIT_NO_EXECUTE, EFFECT_BIT_NO_SCHEDULE, EFFECT_PREFER_NO_SCHEDULE } from "../taints/toleration";
 
-/** Cluster-wide counts of bound pods with affinity terms (HavePodsWithAffinityList's shortcut). */
+/**
+ * Which nodes hold pods with pod (anti-)affinity terms, kept up to date as pods come and go
+ * (the snapshot's HavePodsWithAffinityList / HavePodsWithRequiredAntiAffinityList), so the
+ * InterPodAffinity plugin visits those nodes only instead of every node.
+ */
 export class AffinityCounts {
   podsWithAffinity: i32 = 0;
   podsWithRequiredAntiAffinity: i32 = 0;
+  nodesWithAffinity: Array<NodeInfo> = new Array<NodeInfo>();
+  nodesWithRequiredAntiAffinity: Array<NodeInfo> = new Array<NodeInfo>();
+
+  /** Adds `node` to `list` and returns its position there. */
+  enter(list: Array<NodeInfo>, node: NodeInfo): i32 {
+    list.push(node);
+    return list.length - 1;
+  }
+
+  /** Removes the node at `at` from `list` (the last one moves into its place). */
+  leave(list: Array<NodeInfo>, at: i32, anti: bool): void {
+    const last = list.length - 1;
+    if (at != last) {
+      const moved = list[last];
+      list[at] = moved;
+      if (anti) moved.antiListPosition = at;
+      else moved.affinityListPosition = at;
+    }
+    list.length = last;
+  }
 }
 
 export class NodeInfo {
   /** The cache's counters this node's pods add to. */
   affinityCounts: AffinityCounts = new AffinityCounts();
+  /** Positions in affinityCounts' node lists (-1: not listed). */
+  affinityListPosition: i32 = -1;
+  antiListPosition: i32 = -1;
   /** Position in the cache's node list (changes when nodes are removed). */
   index: i32 = 0;
   /** The cache's table of hot fields; this node's row is `index` (see sync()). */
@@ -98,6 +125,19 @@ export class NodeInfo {
     this.requestedEphemeral = this.requested.get(EPHEMERAL_STORAGE);
   }
 
+  /** Leaves the affinity node lists it no longer belongs to (all of them when `all`). */
+  leaveAffinityLists(all: bool): void {
+    const index = this.affinityCounts;
+    if (this.affinityListPosition >= 0 && (all || this.podsWithAffinity.length == 0)) {
+      index.leave(index.nodesWithAffinity, this.affinityListPosition, false);
+      this.affinityListPosition = -1;
+    }
+    if (this.antiListPosition >= 0 && (all || this.podsWithRequiredAntiAffinity.length == 0)) {
+      index.leave(index.nodesWithRequiredAntiAffinity, this.antiListPosition, true);
+      this.antiListPosition = -1;
+    }
+  }
+
   /** Copies the fields Filter and Score read per node into the node's table row. */
   sync(): void {
     const table = this.table;
@@ -134,13 +174,16 @@ export class NodeInfo {
     this.nonZeroCpu += pod.nonZeroCpu;
     this.nonZeroMemory += pod.nonZeroMemory;
     for (let i = 0; i < pod.hostPorts.length; i++) this.usedPorts.push(pod.hostPorts[i]);
+    const index = this.affinityCounts;
     if (pod.hasPodAffinity) {
       this.podsWithAffinity.push(pod);
-      this.affinityCounts.podsWithAffinity++;
+      index.podsWithAffinity++;
+      if (this.affinityListPosition < 0) this.affinityListPosition = index.enter(index.nodesWithAffinity, this);
     }
     if (pod.requiredAntiAffinity.length > 0) {
       this.podsWithRequiredAntiAffinity.push(pod);
-      this.affinityCounts.podsWithRequiredAntiAffinity++;
+      index.podsWithRequiredAntiAffinity++;
+      if (this.antiListPosition < 0) this.antiListPosition = index.enter(index.nodesWithRequiredAntiAffinity, this);
     }
     this.sync();
   }
@@ -148,8 +191,10 @@ export class NodeInfo {
   removePod(pod: PodInfo): bool {
     if (!removeFrom(this.pods, pod)) return false;
     this.podCount = this.pods.length;
-    if (removeFrom(this.podsWithAffinity, pod)) this.affinityCounts.podsWithAffinity--;
-    if (removeFrom(this.podsWithRequiredAntiAffinity, pod)) this.affinityCounts.podsWithRequiredAntiAffinity--;
+    const index = this.affinityCounts;
+    if (removeFrom(this.podsWithAffinity, pod)) index.podsWithAffinity--;
+    if (removeFrom(this.podsWithRequiredAntiAffinity, pod)) index.podsWithRequiredAntiAffinity--;
+    this.leaveAffinityLists(false);
     this.addRequests(pod, -1);
     this.nonZeroCpu -= pod.nonZeroCpu;
     this.nonZeroMemory -= pod.nonZeroMemory;

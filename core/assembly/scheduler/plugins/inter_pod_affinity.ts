@@ -11,6 +11,7 @@ import { PodInfo } from "../pod_info";
 import { Cache } from "../cache";
 import { AffinityTerm } from "../affinity_term";
 import { PairCounts } from "../topology";
+import { field, POD_COUNT } from "../node_table";
 import { intern } from "../../strings/intern";
 
 const AFFINITY_NOT_MATCH = intern("node(s) didn't match pod affinity rules");
@@ -54,18 +55,20 @@ export class InterPodAffinity extends Plugin {
     this.affinityCounts.clear();
     this.antiAffinityCounts.clear();
     this.existingAntiAffinityCounts.clear();
-    // Most clusters have few such pods: skip the walk over every node when there are none.
-    if (this.cache.affinityCounts.podsWithRequiredAntiAffinity > 0) {
-      for (let n = 0; n < nodes.length; n++) {
-        const node = nodes[n];
-        const withAnti = node.podsWithRequiredAntiAffinity;
-        for (let i = 0; i < withAnti.length; i++) this.countExistingAntiAffinity(pod, withAnti[i], node, 1);
-      }
+    // Only the nodes holding pods with required anti-affinity (the cache keeps that list).
+    const withAntiNodes = this.cache.affinityCounts.nodesWithRequiredAntiAffinity;
+    for (let n = 0; n < withAntiNodes.length; n++) {
+      const node = withAntiNodes[n];
+      const withAnti = node.podsWithRequiredAntiAffinity;
+      for (let i = 0; i < withAnti.length; i++) this.countExistingAntiAffinity(pod, withAnti[i], node, 1);
     }
     const hasRequired = pod.requiredAffinity.length > 0 || pod.requiredAntiAffinity.length > 0;
     if (!hasRequired && this.existingAntiAffinityCounts.size == 0) return Code.Skip;
     if (hasRequired) {
+      // Every pod counts here; the table tells which nodes have any without touching them.
+      const table = this.cache.table;
       for (let n = 0; n < nodes.length; n++) {
+        if (field(table.row(n), POD_COUNT) == 0) continue;
         const node = nodes[n];
         const pods = node.pods;
         for (let i = 0; i < pods.length; i++) this.countIncoming(pod, pods[i], node, 1);
@@ -164,11 +167,14 @@ export class InterPodAffinity extends Plugin {
     this.begin(pod);
     this.topologyScore.clear();
     this.scoreKeys.length = 0;
-    const nodes = this.cache.nodes;
+    // Without preferred terms of its own, only pods with affinity terms can contribute:
+    // the cache lists the nodes that hold such pods.
+    const nodes = hasPreferred ? this.cache.nodes : this.cache.affinityCounts.nodesWithAffinity;
+    const table = this.cache.table;
     for (let n = 0; n < nodes.length; n++) {
+      if (hasPreferred && field(table.row(n), POD_COUNT) == 0) continue;
       const node = nodes[n];
       if (node.labels.length == 0) continue;
-      // Without preferred terms of its own, only pods with affinity terms can contribute.
       const pods = hasPreferred ? node.pods : node.podsWithAffinity;
       for (let i = 0; i < pods.length; i++) this.scoreExistingPod(pod, pods[i], node);
     }
