@@ -15,6 +15,8 @@ export class Cache implements ImageSpread {
   imageNodes: Map<i32, i32> = new Map<i32, i32>();
   /** The nodes' hot fields, a row per node in `nodes` order. */
   table: NodeTable = new NodeTable();
+  /** Per label key, each node's value id (-1: no such label), in node order; see labelColumn. */
+  private labelColumns: Map<i32, StaticArray<i32>> = new Map<i32, StaticArray<i32>>();
   /** Bound pods with pod affinity terms, over all nodes. */
   affinityCounts: AffinityCounts = new AffinityCounts();
   /** namespace name id → its labels as (key, value) pairs (namespaceSelector). */
@@ -29,12 +31,31 @@ export class Cache implements ImageSpread {
     return this.imageNodes.has(name) ? this.imageNodes.get(name) : 0;
   }
 
+  /**
+   * Every node's value of label `key` (-1 when absent), indexed like `nodes`: topology keys
+   * read for every node in a cycle, without touching the node objects. Rebuilt after any
+   * node change.
+   */
+  labelColumn(key: i32): StaticArray<i32> {
+    if (this.labelColumns.has(key)) return this.labelColumns.get(key);
+    const nodes = this.nodes;
+    const column = new StaticArray<i32>(nodes.length);
+    for (let i = 0; i < nodes.length; i++) column[i] = nodes[i].labelValue(key);
+    this.labelColumns.set(key, column);
+    return column;
+  }
+
+  private nodesChanged(): void {
+    if (this.labelColumns.size > 0) this.labelColumns.clear();
+  }
+
   nodeCount(): i32 {
     return this.nodes.length;
   }
 
   /** Adds or replaces a node (its pods stay). `fresh` holds the decoded node fields. */
   setNode(fresh: NodeInfo): void {
+    this.nodesChanged();
     const existing = this.nodeByName.has(fresh.name) ? this.nodeByName.get(fresh.name) : null;
     if (existing !== null) {
       this.countImages(existing, -1);
@@ -63,6 +84,7 @@ export class Cache implements ImageSpread {
 
   removeNode(name: i32): bool {
     if (!this.nodeByName.has(name)) return false;
+    this.nodesChanged();
     const node = this.nodeByName.get(name);
     this.countImages(node, -1);
     // Its pods stay cached (they count again if the node comes back) but leave the counts.

@@ -8,7 +8,7 @@ import { lookup } from "../labels/selector";
 import {
   NodeTable, field, ALLOC_CPU, ALLOC_MEMORY, ALLOC_EPHEMERAL, ALLOC_PODS, REQ_CPU, REQ_MEMORY, REQ_EPHEMERAL,
   NON_ZERO_CPU, NON_ZERO_MEMORY, POD_COUNT, FLAGS, UNSCHEDULABLE, HARD_TAINTS, PREFER_NO_SCHEDULE_TAINTS,
-  HAS_IMAGES, USED_PORTS, SCALAR_RESOURCES,
+  HAS_IMAGES, USED_PORTS, SCALAR_RESOURCES, POD_VERSION, nextPodVersion,
 } from "./node_table";
 import { effectSelected, EFFECT_BIT_NO_EXECUTE, EFFECT_BIT_NO_SCHEDULE, EFFECT_PREFER_NO_SCHEDULE } from "../taints/toleration";
 
@@ -165,6 +165,7 @@ export class NodeInfo {
     if (this.usedPorts.length > 0) flags |= USED_PORTS;
     if (this.allocatable.hasScalar() || this.requested.hasScalar()) flags |= SCALAR_RESOURCES;
     table.set(i, FLAGS, flags);
+    table.set(i, POD_VERSION, nextPodVersion());
   }
 
   addPod(pod: PodInfo): void {

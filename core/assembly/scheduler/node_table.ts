@@ -15,6 +15,8 @@ export const NON_ZERO_CPU = 7;
 export const NON_ZERO_MEMORY = 8;
 export const POD_COUNT = 9;
 export const FLAGS = 10;
+/** Changes whenever the node's set of pods changes (or its row moves): memo keys. */
+export const POD_VERSION = 11;
 /** i64 fields per row. */
 export const STRIDE = 12;
 
@@ -37,6 +39,13 @@ export const SCALAR_RESOURCES: i64 = 32;
   return (load<i64>(row + (<usize>FLAGS << 3)) & flag) != 0;
 }
 
+let versions: i64 = 0;
+
+/** A fresh POD_VERSION value (unique across tables and nodes). */
+export function nextPodVersion(): i64 {
+  return ++versions;
+}
+
 export class NodeTable {
   rows: StaticArray<i64> = new StaticArray<i64>(0);
 
@@ -53,6 +62,11 @@ export class NodeTable {
   /** The address of row `index`; valid until the table grows. */
   @inline row(index: i32): usize {
     return changetype<usize>(this.rows) + ((<usize>index * STRIDE) << 3);
+  }
+
+  /** The index of the row at `row` (an address from row()). */
+  @inline indexOf(row: usize): i32 {
+    return <i32>((row - changetype<usize>(this.rows)) / (<usize>STRIDE << 3));
   }
 
   @inline set(index: i32, f: i32, value: i64): void {

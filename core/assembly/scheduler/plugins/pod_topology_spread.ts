@@ -10,6 +10,7 @@ import { NodeInfo } from "../node_info";
 import { PodInfo, SpreadConstraint } from "../pod_info";
 import { Cache } from "../cache";
 import { PairCounts } from "../topology";
+import { NodeTable, field, hasFlag, POD_COUNT, POD_VERSION, HARD_TAINTS } from "../node_table";
 import { intern } from "../../strings/intern";
 import { Selector } from "../../labels/selector";
 import { isEmptySelector, matchesLabels } from "../selector_record";
@@ -38,6 +39,9 @@ export class PodTopologySpread extends Plugin {
   private hard: Array<SpreadConstraint> = new Array<SpreadConstraint>();
   private domainCounts: Array<PairCounts> = new Array<PairCounts>();
   private globalMin: Array<i64> = new Array<i64>();
+  /** Per DoNotSchedule constraint: its key's label column, and its matching-pod memo. */
+  private hardColumns: Array<StaticArray<i32>> = new Array<StaticArray<i32>>();
+  private hardMemos: Array<MatchMemo> = new Array<MatchMemo>();
 
   // Score state (PreScore).
   private soft: Array<SpreadConstraint> = new Array<SpreadConstraint>();
@@ -78,14 +82,27 @@ export class PodTopologySpread extends Plugin {
     this.constraintsOf(pod, true, constraints);
     if (constraints.length == 0) return Code.Skip;
     const counts = this.domainCounts;
-    reset(counts, constraints.length);
+    const c = constraints.length;
+    reset(counts, c);
+    // Label columns, the table's rows and per-node memos of matching counts: a cycle reads
+    // contiguous arrays and touches a node's pods only when they changed since the memo.
+    const columns = this.hardColumns;
+    columns.length = c;
+    while (this.hardMemos.length < c) this.hardMemos.push(new MatchMemo());
+    for (let i = 0; i < c; i++) {
+      columns[i] = this.cache.labelColumn(constraints[i].topologyKey);
+      this.hardMemos[i].prepare(constraints[i].selector, pod.namespace, nodes.length);
+    }
+    const table = this.cache.table;
     for (let n = 0; n < nodes.length; n++) {
-      const node = nodes[n];
-      if (!hasAllKeys(node, constraints)) continue;
-      for (let i = 0; i < constraints.length; i++) {
-        const c = constraints[i];
-        if (!passesInclusion(c, pod, node)) continue;
-        counts[i].add(0, node.labelValue(c.topologyKey), countMatching(node, c.selector, pod.namespace));
+      let hasKeys = true;
+      for (let i = 0; i < c; i++) if (unchecked(columns[i])[n] < 0) hasKeys = false;
+      if (!hasKeys) continue;
+      const row = table.row(n);
+      for (let i = 0; i < c; i++) {
+        const constraint = constraints[i];
+        if (mayExclude(constraint, pod, row) && !passesInclusion(constraint, pod, nodes[n])) continue;
+        counts[i].add(0, columns[i][n], this.hardMemos[i].count(nodes, n, row, constraint.selector, pod.namespace));
       }
     }
     this.globalMin.length = constraints.length;
@@ -95,9 +112,10 @@ export class PodTopologySpread extends Plugin {
 
   filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
     const constraints = this.hard;
+    const index = this.cache.table.indexOf(row);
     for (let i = 0; i < constraints.length; i++) {
       const c = constraints[i];
-      const value = node.labelValue(c.topologyKey);
+      const value = this.hardColumns[i][index];
       if (value < 0) return this.reject(Code.UnschedulableAndUnresolvable, MISSING_LABEL);
       const matching = this.domainCounts[i].get(0, value);
       const self: i64 = matchesLabels(c.selector, pod.labels) ? 1 : 0;
@@ -211,6 +229,50 @@ export class PodTopologySpread extends Plugin {
 function hasAllKeys(node: NodeInfo, constraints: Array<SpreadConstraint>): bool {
   for (let i = 0; i < constraints.length; i++) if (node.labelValue(constraints[i].topologyKey) < 0) return false;
   return true;
+}
+
+/** Whether the inclusion policies could leave out the node of `row` (else no need to look). */
+@inline function mayExclude(c: SpreadConstraint, pod: PodInfo, row: usize): bool {
+  return (c.honorNodeAffinity && pod.hasRequiredAffinity) || (c.honorNodeTaints && hasFlag(row, HARD_TAINTS));
+}
+
+/**
+ * Matching-pod counts per node for one (selector, namespace), remembered with the node's
+ * POD_VERSION: the next cycle with the same selector recounts only nodes whose pods changed.
+ */
+class MatchMemo {
+  private program: StaticArray<i32> = new StaticArray<i32>(0);
+  private nothing: bool = true;
+  private namespace: i32 = -1;
+  private versions: StaticArray<i64> = new StaticArray<i64>(0);
+  private counts: StaticArray<i32> = new StaticArray<i32>(0);
+
+  /** Keeps the memo when the key is the same selector (by content) and namespace. */
+  prepare(selector: Selector, namespace: i32, nodes: i32): void {
+    const program = selector.program;
+    const same = namespace == this.namespace && selector.nothing == this.nothing && program.length == this.program.length &&
+      memory.compare(changetype<usize>(program), changetype<usize>(this.program), <usize>program.length << 2) == 0;
+    if (same && this.versions.length >= nodes) return;
+    this.program = StaticArray.slice<i32>(program);
+    this.nothing = selector.nothing;
+    this.namespace = namespace;
+    if (this.versions.length < nodes) {
+      this.versions = new StaticArray<i64>(nodes);
+      this.counts = new StaticArray<i32>(nodes);
+    }
+    for (let i = 0; i < this.versions.length; i++) unchecked((this.versions[i] = -1));
+  }
+
+  /** countMatching for node `n` (row `row`), from the memo when its pods have not changed. */
+  @inline count(nodes: Array<NodeInfo>, n: i32, row: usize, selector: Selector, namespace: i32): i32 {
+    if (field(row, POD_COUNT) == 0) return 0;
+    const version = field(row, POD_VERSION);
+    if (this.versions[n] == version) return this.counts[n];
+    const counted = countMatching(nodes[n], selector, namespace);
+    this.versions[n] = version;
+    this.counts[n] = counted;
+    return counted;
+  }
 }
 
 /** nodeAffinityPolicy / nodeTaintsPolicy: whether `node` counts for the constraint at all. */
