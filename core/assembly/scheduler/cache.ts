@@ -49,6 +49,13 @@ export class Cache implements ImageSpread {
     if (this.labelColumns.size > 0) this.labelColumns.clear();
   }
 
+  imageCount(): i32 {
+    return this.imageNodes.size;
+  }
+
+  /** Nodes with a PreferNoSchedule taint (TaintToleration scores differ only then). */
+  preferNoScheduleNodes: i32 = 0;
+
   nodeCount(): i32 {
     return this.nodes.length;
   }
@@ -59,6 +66,8 @@ export class Cache implements ImageSpread {
     const existing = this.nodeByName.has(fresh.name) ? this.nodeByName.get(fresh.name) : null;
     if (existing !== null) {
       this.countImages(existing, -1);
+      if (existing.hasPreferNoScheduleTaint()) this.preferNoScheduleNodes--;
+      if (fresh.hasPreferNoScheduleTaint()) this.preferNoScheduleNodes++;
       existing.unschedulable = fresh.unschedulable;
       existing.labels = fresh.labels;
       existing.taints = fresh.taints;
@@ -70,6 +79,7 @@ export class Cache implements ImageSpread {
       return;
     }
     fresh.affinityCounts = this.affinityCounts;
+    if (fresh.hasPreferNoScheduleTaint()) this.preferNoScheduleNodes++;
     fresh.index = this.nodes.length;
     this.table.ensure(this.nodes.length + 1);
     fresh.table = this.table;
@@ -87,6 +97,7 @@ export class Cache implements ImageSpread {
     this.nodesChanged();
     const node = this.nodeByName.get(name);
     this.countImages(node, -1);
+    if (node.hasPreferNoScheduleTaint()) this.preferNoScheduleNodes--;
     // Its pods stay cached (they count again if the node comes back) but leave the counts.
     this.affinityCounts.podsWithAffinity -= node.podsWithAffinity.length;
     this.affinityCounts.podsWithRequiredAntiAffinity -= node.podsWithRequiredAntiAffinity.length;

@@ -69,6 +69,15 @@ export abstract class Plugin {
   }
 
   /**
+   * Whether this cycle's normalized scores are certain to be the same for every node (the
+   * framework then skips the plugin when nobody asked for an explanation). Not an
+   * extension point: a shortcut, default false.
+   */
+  scoresAllEqual(pod: PodInfo): bool {
+    return false;
+  }
+
+  /**
    * Score over all feasible nodes: scores[k] for feasible[k], whose table row is rows[k].
    * Hot plugins override it with a loop that makes no virtual call per node.
    */

@@ -125,6 +125,12 @@ export class NodeInfo {
     this.requestedEphemeral = this.requested.get(EPHEMERAL_STORAGE);
   }
 
+  hasPreferNoScheduleTaint(): bool {
+    const taints = this.taints;
+    for (let t = 0; t + 2 < taints.length; t += 3) if (taints[t + 2] == EFFECT_PREFER_NO_SCHEDULE) return true;
+    return false;
+  }
+
   /** Leaves the affinity node lists it no longer belongs to (all of them when `all`). */
   leaveAffinityLists(all: bool): void {
     const index = this.affinityCounts;

@@ -19,7 +19,7 @@ import { DefaultPreemption } from "./plugins/default_preemption";
 export function newPlugin(name: string, cache: Cache): Plugin | null {
   if (name == "NodeUnschedulable") return new NodeUnschedulable();
   if (name == "NodeName") return new NodeName();
-  if (name == "TaintToleration") return new TaintToleration();
+  if (name == "TaintToleration") return new TaintToleration(cache);
   if (name == "NodeAffinity") return new NodeAffinityPlugin();
   if (name == "NodePorts") return new NodePorts();
   if (name == "NodeResourcesFit") return new NodeResourcesFit();

@@ -192,13 +192,15 @@ export class Scheduler {
     // Filter, from where the previous cycle stopped, until enough feasible nodes are found.
     const wanted = numFeasibleNodesToFind(candidates, this.percentageOfNodesToScore);
     const feasible = this.feasible;
-    feasible.length = 0;
+    // Room for every node up front; written by index below, trimmed to the count after.
+    if (feasible.length < n) feasible.length = n;
+    let found = 0;
     let processed = 0;
     let at = candidates > 0 ? this.nextStartNodeIndex % candidates : 0;
     const table = this.cache.table;
     const feasibleRows = this.feasibleRows;
     const subset = this.subset;
-    for (; processed < candidates && feasible.length < wanted; processed++) {
+    for (; processed < candidates && found < wanted; processed++) {
       // 0 <= at < candidates <= n == nodes.length; subset holds n indexes.
       const index = only === null ? at : unchecked(subset[at]);
       const node = unchecked(nodes[index]);
@@ -208,13 +210,16 @@ export class Scheduler {
       const code = this.lastCode;
       this.record(node, index, code, failed, failed >= 0 ? plugins[failed].plugin.reasons : null);
       if (code == Code.Success) {
-        unchecked((feasibleRows[feasible.length] = row)); // at most n feasible, feasibleRows holds n
-        feasible.push(node);
+        // found < n: feasibleRows holds n, feasible has length >= n (set above).
+        unchecked((feasibleRows[found] = row));
+        unchecked((feasible[found] = node));
+        found++;
       }
     }
     if (candidates > 0) this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % candidates;
 
-    const f = feasible.length;
+    feasible.length = found;
+    const f = found;
     this.finishScores(f);
     if (f == 0) {
       if (this.postFilter !== null) this.postFilter!.run(this, pod);
@@ -237,6 +242,9 @@ export class Scheduler {
       const e = plugins[i];
       if ((e.points & SCORE) == 0) continue;
       if ((e.points & PRE_SCORE) != 0 && e.plugin.preScore(pod, feasible) == Code.Skip) continue;
+      // A plugin giving every node the same score cannot change the choice: without an
+      // explanation to fill, it need not run.
+      if (!explain && e.plugin.scoresAllEqual(pod)) continue;
       // column and totals hold >= f cells (sized above); feasible has f nodes.
       const plugin = e.plugin;
       plugin.scoreAll(pod, feasible, feasibleRows, column, f);

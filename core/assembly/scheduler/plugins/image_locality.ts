@@ -13,12 +13,19 @@ const MAX_CONTAINER_THRESHOLD: i64 = 1000 * MB;
 /** What the plugin needs from the cache: how many nodes list an image, of how many. */
 export interface ImageSpread {
   nodesWithImage(name: i32): i32;
+  /** Distinct image names over all nodes. */
+  imageCount(): i32;
   nodeCount(): i32;
 }
 
 export class ImageLocality extends Plugin {
   constructor(private spread: ImageSpread) {
     super("ImageLocality", SCORE);
+  }
+
+  /** No node reports any image: every node scores 0. */
+  scoresAllEqual(pod: PodInfo): bool {
+    return this.spread.imageCount() == 0;
   }
 
   // The same loop as Plugin.scoreAll, repeated here so that `this.score` is a direct,

@@ -5,6 +5,7 @@
 import { Code, FILTER, NORMALIZE, Plugin, PRE_SCORE, SCORE, MAX_NODE_SCORE, defaultNormalizeScore } from "../framework";
 import { NodeInfo } from "../node_info";
 import { PodInfo } from "../pod_info";
+import { Cache } from "../cache";
 import { intern } from "../../strings/intern";
 import {
   anyToleratesTaint, effectSelected, EFFECT_BIT_NO_EXECUTE, EFFECT_BIT_NO_SCHEDULE, EFFECT_PREFER_NO_SCHEDULE,
@@ -14,13 +15,19 @@ import { hasFlag, HARD_TAINTS, PREFER_NO_SCHEDULE_TAINTS } from "../node_table";
 const REASON = intern("node(s) had untolerated taint(s)");
 
 export class TaintToleration extends Plugin {
-  /** The pod's tolerations with effect PreferNoSchedule or empty (PreScore). */
-  private preferTolerations: StaticArray<i32> = new StaticArray<i32>(0);
-
-  constructor() {
+  constructor(private cache: Cache) {
     super("TaintToleration", FILTER | PRE_SCORE | SCORE | NORMALIZE);
     this.filterFlags = HARD_TAINTS;
   }
+
+  /** No node has a PreferNoSchedule taint: every node scores 0, normalized to 100. */
+  scoresAllEqual(pod: PodInfo): bool {
+    return this.cache.preferNoScheduleNodes == 0;
+  }
+
+  /** The pod's tolerations with effect PreferNoSchedule or empty (PreScore). */
+  private preferTolerations: StaticArray<i32> = new StaticArray<i32>(0);
+
 
   filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
     const taints = node.taints;
