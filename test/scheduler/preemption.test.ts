@@ -137,6 +137,29 @@ describe("DefaultPreemption", () => {
     expect(r.victims).toEqual([{ namespace: "default", name: "repel" }]);
   });
 
+  it("dry runs update PodTopologySpread's counts: evicting one matching pod is enough", () => {
+    // hostname spread, maxSkew 1. n1 holds two low-priority web pods; n2 is full (1 cpu
+    // taken by a more important web pod). On n1 the skew would be 2+1-1 = 3-1 > 1.
+    // Without both low pods n1 has 0 and fits; the earlier-started one is reprieved
+    // (1+1-1 = 1), the later one is the victim.
+    const web = { app: "web" };
+    const nodes = [node("n1"), node("n2", { cpu: "1" })];
+    const pods = [
+      prio("low-early", 0, { nodeName: "n1", labels: web, startTime: "2026-01-01T00:00:00Z" }),
+      prio("low-late", 0, { nodeName: "n1", labels: web, startTime: "2026-01-02T00:00:00Z" }),
+      prio("top", 200, { nodeName: "n2", labels: web, cpu: "1" }),
+    ];
+    const incoming = prio("web", 100, { labels: web, cpu: "100m" });
+    incoming.spec!.topologySpreadConstraints = [
+      { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: web } },
+    ];
+    const r = core.scheduler.evaluate({ pod: incoming, nodes, pods });
+    expect(r.nodes.n1.reasons).toEqual(["node(s) didn't match pod topology spread constraints"]);
+    expect(r.nodes.n2.reasons).toEqual(["Insufficient cpu"]);
+    expect(r.nominatedNode).toBe("n1");
+    expect(r.victims).toEqual([{ namespace: "default", name: "low-late" }]);
+  });
+
   it("is off when the profile disables it", () => {
     const profile = { plugins: { postFilter: { disabled: [{ name: "DefaultPreemption" }] } } };
     const r = core.scheduler.evaluate({

@@ -11,18 +11,24 @@
 // The budget adapts, because both costs scale: a collection costs in proportion to what is
 // live (with a 5,000-node scheduler cache, collecting every 1,000 calls spent a third of the
 // scheduler's time marking), and calls differ in garbage by orders of magnitude (a selector
-// match makes none, a preemption cycle tens of KiB). So the budget doubles after every
-// collection that found the heap large enough — up to CALLS_PER_PAGE calls per 64 KiB page,
-// a GOGC-like bound — and drops to half the calls that made memory grow when it had to grow.
+// match makes none, a preemption cycle tens of KiB). The allocator doubles memory when the
+// garbage outgrows the free space, and memory never shrinks, so:
+//  - after a collection that found no growth, the budget doubles, up to a ceiling;
+//  - growth means the calls since the last collection made too much garbage: the ceiling
+//    drops to half of them (the doubled heap now has room for twice that), and so does
+//    the budget; the ceiling then creeps back up by 1/16 per quiet collection, so a
+//    lighter workload later is not stuck collecting too often.
 // It starts small so that a burst of heavy calls cannot double the heap before the first
 // collection.
 
 const MIN_CALLS = 16;
 const INITIAL_CALLS = 64;
+/** A GOGC-like bound: at most this many calls per 64 KiB page of heap between collections. */
 const CALLS_PER_PAGE = 16;
 let callsSinceCollect = 0;
 let pagesAfterCollect: i32 = memory.size();
 let callBudget: i32 = INITIAL_CALLS;
+let ceiling: i32 = i32.MAX_VALUE;
 
 @inline export function collectIfDue(): void {
   if (++callsSinceCollect >= callBudget || memory.size() > pagesAfterCollect) collect();
@@ -32,7 +38,12 @@ function collect(): void {
   const grew = memory.size() > pagesAfterCollect;
   __collect();
   pagesAfterCollect = memory.size();
-  if (grew) callBudget = max(MIN_CALLS, callsSinceCollect >> 1);
-  else callBudget = min(callBudget << 1, max(INITIAL_CALLS, pagesAfterCollect * CALLS_PER_PAGE));
+  if (grew) {
+    ceiling = max(MIN_CALLS, callsSinceCollect >> 1);
+    callBudget = ceiling;
+  } else {
+    if (ceiling < i32.MAX_VALUE - (ceiling >> 4)) ceiling += max(1, ceiling >> 4);
+    callBudget = min(callBudget << 1, min(ceiling, max(INITIAL_CALLS, pagesAfterCollect * CALLS_PER_PAGE)));
+  }
   callsSinceCollect = 0;
 }

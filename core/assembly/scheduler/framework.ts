@@ -27,6 +27,8 @@ export abstract class Plugin {
   reasons: Array<i32> = new Array<i32>();
   /** PreFilterResult: the only node names worth filtering this cycle (null: all nodes). */
   preFilterNodeNames: Set<i32> | null = null;
+  /** Whether preFilterAddPod/RemovePod do anything (preemption's dry runs call only these). */
+  tracksPods: bool = false;
 
   constructor(
     public readonly name: string,

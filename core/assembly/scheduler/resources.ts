@@ -88,7 +88,12 @@ export class Amounts {
   }
 
   addAll(other: Amounts, sign: i64 = 1): void {
-    for (let r = 0; r < other.values.length; r++) if (other.values[r] != 0) this.add(r, sign * other.values[r]);
+    const from = other.values;
+    const n = from.length;
+    if (n > this.values.length) this.set(n - 1, this.get(n - 1)); // grows to n
+    const to = this.values;
+    // to.length >= n == from.length
+    for (let r = 0; r < n; r++) unchecked((to[r] += sign * unchecked(from[r])));
   }
 
   /** Per resource, the larger of this and `other`. */
@@ -98,7 +103,8 @@ export class Amounts {
 
   /** Any non-zero amount of an extended (scalar) resource. */
   hasScalar(): bool {
-    for (let r = PODS + 1; r < this.values.length; r++) if (this.values[r] != 0) return true;
+    const values = this.values;
+    for (let r = PODS + 1; r < values.length; r++) if (unchecked(values[r]) != 0) return true; // r < length
     return false;
   }
 

@@ -71,6 +71,7 @@ export class Scheduler {
   private column: StaticArray<i64> = new StaticArray<i64>(0);
   private sums: StaticArray<i64> = new StaticArray<i64>(0);
   private runFilter: StaticArray<bool> = new StaticArray<bool>(0);
+  private podTrackers: Array<i32> = new Array<i32>();
   /** Indexes of the plugins whose Filter runs this cycle, in order: activeFilters[0, activeCount). */
   private activeFilters: StaticArray<i32> = new StaticArray<i32>(0);
   private activeCount: i32 = 0;
@@ -128,6 +129,7 @@ export class Scheduler {
     this.reasonIds.length = 0;
     this.chosen = null;
     this.preFilterRejected = false;
+    this.podTrackers.length = 0;
     if (this.postFilter !== null) this.postFilter!.reset();
 
     this.explaining = explain;
@@ -173,6 +175,10 @@ export class Scheduler {
       this.activeFilters[active++] = i;
     }
     this.activeCount = active;
+    // The PreFilter states that follow pods added or removed during preemption's dry runs.
+    for (let i = 0; i < p; i++) {
+      if ((plugins[i].points & PRE_FILTER) != 0 && runFilter[i] && plugins[i].plugin.tracksPods) this.podTrackers.push(i);
+    }
 
     // With a PreFilterResult, only the named nodes are filtered; the others fail at once
     // with "node(s) didn't satisfy plugin(s) [...]".
@@ -308,10 +314,9 @@ export class Scheduler {
 
   /** PreFilterExtensions.AddPod / RemovePod on every plugin whose PreFilter ran. */
   notifyPodAdded(pod: PodInfo, other: PodInfo, node: NodeInfo, added: bool): void {
-    const plugins = this.enabled;
-    for (let i = 0; i < plugins.length; i++) {
-      const e = plugins[i];
-      if ((e.points & PRE_FILTER) == 0 || !this.runFilter[i]) continue;
+    const trackers = this.podTrackers;
+    for (let t = 0; t < trackers.length; t++) {
+      const e = this.enabled[trackers[t]];
       if (added) e.plugin.preFilterAddPod(pod, other, node);
       else e.plugin.preFilterRemovePod(pod, other, node);
     }

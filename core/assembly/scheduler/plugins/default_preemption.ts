@@ -24,14 +24,6 @@ const MIN_CANDIDATE_NODES_PERCENTAGE = 10;
 const MIN_CANDIDATE_NODES_ABSOLUTE = 100;
 const MAX_I32: i64 = 2147483647;
 
-class Candidate {
-  constructor(
-    public node: NodeInfo,
-    /** Most important first. */
-    public victims: Array<PodInfo>,
-  ) {}
-}
-
 /** GetPodStartTime: a pod not started yet counts as starting now (the latest possible). */
 @inline function startOf(pod: PodInfo): i64 {
   return pod.startTime < 0 ? i64.MAX_VALUE : pod.startTime;
@@ -52,13 +44,23 @@ export class DefaultPreemption extends Plugin {
   reasonCounts: Array<i32> = new Array<i32>();
   ran: bool = false;
 
+  // Scratch space reused by every cycle: a preemption cycle dry-runs hundreds of nodes, and
+  // arrays per node were most of the core's garbage under a preemption-heavy workload.
+  private potential: Array<NodeInfo> = new Array<NodeInfo>();
+  private lower: Array<PodInfo> = new Array<PodInfo>();
+  /** Candidates: node k's victims are pool[start[k] .. start[k] + count[k]), most important first. */
+  private candidateNodes: Array<NodeInfo> = new Array<NodeInfo>();
+  private candidateStart: Array<i32> = new Array<i32>();
+  private candidateCount: Array<i32> = new Array<i32>();
+  private pool: Array<PodInfo> = new Array<PodInfo>();
+
   constructor() {
     super("DefaultPreemption", POST_FILTER);
   }
 
   reset(): void {
     this.nominated = null;
-    this.victims = new Array<PodInfo>();
+    this.victims.length = 0;
     this.message = 0;
     this.reasonCounts.length = 0;
     this.ran = false;
@@ -70,34 +72,47 @@ export class DefaultPreemption extends Plugin {
       this.message = NEVER;
       return;
     }
-    const potential = new Array<NodeInfo>();
+    const potential = this.potential;
+    potential.length = 0;
     for (let i = 0; i < s.evaluatedCount; i++) {
       if (s.codes[i] == Code.Unschedulable) potential.push(s.evaluatedNode(i));
     }
     const all = s.cache.nodes.length;
     const n = potential.length;
     let tried = 0;
-    const candidates = new Array<Candidate>();
+    this.candidateNodes.length = 0;
+    this.candidateStart.length = 0;
+    this.candidateCount.length = 0;
+    this.pool.length = 0;
     if (n > 0) {
       let wanted = (n * MIN_CANDIDATE_NODES_PERCENTAGE) / 100;
       if (wanted < MIN_CANDIDATE_NODES_ABSOLUTE) wanted = MIN_CANDIDATE_NODES_ABSOLUTE;
       if (wanted > n) wanted = n;
       const offset = s.nextRandom(n);
-      for (let i = 0; i < n && candidates.length < wanted; i++) {
+      for (let i = 0; i < n && this.candidateNodes.length < wanted; i++) {
         const node = potential[(offset + i) % n];
         tried++;
-        const victims = this.selectVictims(s, pod, node);
-        if (victims !== null) candidates.push(new Candidate(node, victims));
+        const start = this.pool.length;
+        if (this.selectVictims(s, pod, node)) {
+          this.candidateNodes.push(node);
+          this.candidateStart.push(start);
+          this.candidateCount.push(this.pool.length - start);
+        }
       }
     }
-    if (candidates.length == 0) {
+    potential.length = 0;
+    if (this.candidateNodes.length == 0) {
       // The nodes never tried could not be helped: "Preemption is not helpful for scheduling".
       if (all - tried > 0) this.count(NOT_HELPFUL, all - tried);
       return;
     }
-    const best = pickOne(candidates);
-    this.nominated = best.node;
-    this.victims = best.victims;
+    const best = this.pickOne();
+    this.nominated = this.candidateNodes[best];
+    const from = this.candidateStart[best];
+    const to = from + this.candidateCount[best];
+    for (let i = from; i < to; i++) this.victims.push(this.pool[i]);
+    this.candidateNodes.length = 0;
+    this.pool.length = 0;
   }
 
   private count(reason: i32, n: i32): void {
@@ -112,14 +127,15 @@ export class DefaultPreemption extends Plugin {
     counts.push(n);
   }
 
-  /** SelectVictimsOnNode: the victims, or null (with the node's reasons counted). */
-  private selectVictims(s: Scheduler, pod: PodInfo, node: NodeInfo): Array<PodInfo> | null {
-    const lower = new Array<PodInfo>();
+  /** SelectVictimsOnNode: appends the victims to the pool and says whether the node is a candidate (if not, its reasons are counted). */
+  private selectVictims(s: Scheduler, pod: PodInfo, node: NodeInfo): bool {
+    const lower = this.lower;
+    lower.length = 0;
     const pods = node.pods;
     for (let i = 0; i < pods.length; i++) if (pods[i].priority < pod.priority) lower.push(pods[i]);
     if (lower.length == 0) {
       this.count(NO_VICTIMS, 1);
-      return null;
+      return false;
     }
     for (let i = 0; i < lower.length; i++) this.remove(s, pod, lower[i], node);
     const failed = s.runFilters(pod, node);
@@ -127,7 +143,8 @@ export class DefaultPreemption extends Plugin {
       const reasons = s.enabled[failed].plugin.reasons;
       for (let i = 0; i < reasons.length; i++) this.count(reasons[i], 1);
       for (let i = 0; i < lower.length; i++) this.add(s, pod, lower[i], node);
-      return null;
+      lower.length = 0;
+      return false;
     }
     // Reprieve from the most important down (insertion sort: stable, lists are short).
     for (let i = 1; i < lower.length; i++) {
@@ -139,17 +156,19 @@ export class DefaultPreemption extends Plugin {
       }
       lower[j] = p;
     }
-    const victims = new Array<PodInfo>();
+    const pool = this.pool;
+    const start = pool.length;
     for (let i = 0; i < lower.length; i++) {
       this.add(s, pod, lower[i], node);
       if (s.runFilters(pod, node) >= 0) {
         this.remove(s, pod, lower[i], node);
-        victims.push(lower[i]);
+        pool.push(lower[i]);
       }
     }
     // Leave the node as it was.
-    for (let i = 0; i < victims.length; i++) this.add(s, pod, victims[i], node);
-    return victims;
+    for (let i = start; i < pool.length; i++) this.add(s, pod, pool[i], node);
+    lower.length = 0;
+    return true;
   }
 
   private remove(s: Scheduler, pod: PodInfo, other: PodInfo, node: NodeInfo): void {
@@ -161,42 +180,45 @@ export class DefaultPreemption extends Plugin {
     node.addPod(other);
     s.notifyPodAdded(pod, other, node, true);
   }
-}
 
-/** pickOneNodeForPreemption (no PodDisruptionBudgets, so no violations to compare first). */
-function pickOne(candidates: Array<Candidate>): Candidate {
-  let best = candidates[0];
-  for (let i = 1; i < candidates.length; i++) {
-    if (better(candidates[i], best)) best = candidates[i];
+  /** pickOneNodeForPreemption (no PodDisruptionBudgets, so no violations to compare first). */
+  private pickOne(): i32 {
+    let best = 0;
+    for (let k = 1; k < this.candidateNodes.length; k++) if (this.better(k, best)) best = k;
+    return best;
   }
-  return best;
-}
 
-function better(a: Candidate, b: Candidate): bool {
-  if (a.victims.length == 0 || b.victims.length == 0) return a.victims.length == 0 && b.victims.length != 0;
-  const highA = a.victims[0].priority;
-  const highB = b.victims[0].priority;
-  if (highA != highB) return highA < highB;
-  const sumA = prioritySum(a.victims);
-  const sumB = prioritySum(b.victims);
-  if (sumA != sumB) return sumA < sumB;
-  if (a.victims.length != b.victims.length) return a.victims.length < b.victims.length;
-  return earliestStart(a.victims) > earliestStart(b.victims);
+  private better(a: i32, b: i32): bool {
+    const countA = this.candidateCount[a];
+    const countB = this.candidateCount[b];
+    if (countA == 0 || countB == 0) return countA == 0 && countB != 0;
+    const startA = this.candidateStart[a];
+    const startB = this.candidateStart[b];
+    const pool = this.pool;
+    const highA = pool[startA].priority;
+    const highB = pool[startB].priority;
+    if (highA != highB) return highA < highB;
+    const sumA = prioritySum(pool, startA, countA);
+    const sumB = prioritySum(pool, startB, countB);
+    if (sumA != sumB) return sumA < sumB;
+    if (countA != countB) return countA < countB;
+    return earliestStart(pool, startA, countA) > earliestStart(pool, startB, countB);
+  }
 }
 
 /** Σ (priority + MaxInt32 + 1): every victim counts, negative priorities included. */
-function prioritySum(victims: Array<PodInfo>): i64 {
+function prioritySum(pool: Array<PodInfo>, start: i32, count: i32): i64 {
   let sum: i64 = 0;
-  for (let i = 0; i < victims.length; i++) sum += <i64>victims[i].priority + MAX_I32 + 1;
+  for (let i = start; i < start + count; i++) sum += <i64>pool[i].priority + MAX_I32 + 1;
   return sum;
 }
 
 /** GetEarliestPodStartTime: the earliest start among the highest-priority victims. */
-function earliestStart(victims: Array<PodInfo>): i64 {
-  let top = victims[0].priority;
-  let earliest = startOf(victims[0]);
-  for (let i = 1; i < victims.length; i++) {
-    const p = victims[i];
+function earliestStart(pool: Array<PodInfo>, start: i32, count: i32): i64 {
+  let top = pool[start].priority;
+  let earliest = startOf(pool[start]);
+  for (let i = start + 1; i < start + count; i++) {
+    const p = pool[i];
     if (p.priority == top) {
       if (startOf(p) < earliest) earliest = startOf(p);
     } else if (p.priority > top) {

@@ -18,11 +18,17 @@ function isExtendedResourceName(name: string): bool {
 }
 
 const TOO_MANY_PODS = intern("Too many pods");
-const insufficient = new Map<i32, i32>(); // resource index → "Insufficient <name>" id
+/** Resource index → "Insufficient <name>" id (0: not interned yet); read on every failed node. */
+const insufficient = new Array<i32>();
 
 function insufficientReason(resource: i32): i32 {
-  if (!insufficient.has(resource)) insufficient.set(resource, intern("Insufficient " + resourceNameString(resource)));
-  return insufficient.get(resource);
+  while (insufficient.length <= resource) insufficient.push(0);
+  let id = unchecked(insufficient[resource]); // resource < length
+  if (id == 0) {
+    id = intern("Insufficient " + resourceNameString(resource));
+    insufficient[resource] = id;
+  }
+  return id;
 }
 
 export const LEAST_ALLOCATED = 0;

@@ -53,6 +53,7 @@ export class PodTopologySpread extends Plugin {
 
   constructor(private cache: Cache) {
     super("PodTopologySpread", PRE_FILTER | FILTER | PRE_SCORE | SCORE | NORMALIZE);
+    this.tracksPods = true;
   }
 
   /** The pod's constraints with this whenUnsatisfiable, or the defaults when it has none. */
