@@ -100,6 +100,7 @@ export class Cache implements ImageSpread {
     if (node.hasPreferNoScheduleTaint()) this.preferNoScheduleNodes--;
     // Its pods stay cached (they count again if the node comes back) but leave the counts.
     this.affinityCounts.podsWithAffinity -= node.podsWithAffinity.length;
+    for (let i = 0; i < node.podsWithAffinity.length; i++) if (node.podsWithAffinity[i].scoresOthers) this.affinityCounts.podsScoringOthers--;
     this.affinityCounts.podsWithRequiredAntiAffinity -= node.podsWithRequiredAntiAffinity.length;
     node.leaveAffinityLists(true);
     this.nodeByName.delete(name);

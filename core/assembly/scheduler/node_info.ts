@@ -20,6 +20,8 @@ import { effectSelected, EFFECT_BIT_NO_EXECUTE, EFFECT_BIT_NO_SCHEDULE, EFFECT_P
 export class AffinityCounts {
   podsWithAffinity: i32 = 0;
   podsWithRequiredAntiAffinity: i32 = 0;
+  /** Pods whose own terms score other pods (required or preferred affinity, preferred anti-affinity). */
+  podsScoringOthers: i32 = 0;
   nodesWithAffinity: Array<NodeInfo> = new Array<NodeInfo>();
   nodesWithRequiredAntiAffinity: Array<NodeInfo> = new Array<NodeInfo>();
 
@@ -185,6 +187,7 @@ export class NodeInfo {
     if (pod.hasPodAffinity) {
       this.podsWithAffinity.push(pod);
       index.podsWithAffinity++;
+      if (pod.scoresOthers) index.podsScoringOthers++;
       if (this.affinityListPosition < 0) this.affinityListPosition = index.enter(index.nodesWithAffinity, this);
     }
     if (pod.requiredAntiAffinity.length > 0) {
@@ -199,7 +202,10 @@ export class NodeInfo {
     if (!removeFrom(this.pods, pod)) return false;
     this.podCount = this.pods.length;
     const index = this.affinityCounts;
-    if (removeFrom(this.podsWithAffinity, pod)) index.podsWithAffinity--;
+    if (removeFrom(this.podsWithAffinity, pod)) {
+      index.podsWithAffinity--;
+      if (pod.scoresOthers) index.podsScoringOthers--;
+    }
     if (removeFrom(this.podsWithRequiredAntiAffinity, pod)) index.podsWithRequiredAntiAffinity--;
     this.leaveAffinityLists(false);
     this.addRequests(pod, -1);

@@ -101,6 +101,15 @@ export class PodInfo {
       this.preferredAffinity.length > 0 || this.preferredAntiAffinity.length > 0;
   }
 
+  /**
+   * Whether this pod, once placed, adds to InterPodAffinity's score of other pods: its
+   * required affinity (hardPodAffinityWeight), preferred affinity and anti-affinity do;
+   * required anti-affinity only filters.
+   */
+  get scoresOthers(): bool {
+    return this.requiredAffinity.length > 0 || this.preferredAffinity.length > 0 || this.preferredAntiAffinity.length > 0;
+  }
+
   get hasRequiredAffinity(): bool {
     return this.required.required !== null || this.required.nodeSelectorLabels !== null;
   }

@@ -37,6 +37,7 @@ export class InterPodAffinity extends Plugin {
 
   constructor(private cache: Cache) {
     super("InterPodAffinity", PRE_FILTER | FILTER | PRE_SCORE | SCORE | NORMALIZE);
+    this.tracksPods = true;
   }
 
   /** Labels of an existing pod's Namespace for the incoming pod's terms (null: unknown). */
@@ -163,7 +164,8 @@ export class InterPodAffinity extends Plugin {
     if (feasible.length == 0) return Code.Skip;
     const hasPreferred = pod.preferredAffinity.length > 0 || pod.preferredAntiAffinity.length > 0;
     if (this.ignorePreferredTermsOfExistingPods && !hasPreferred) return Code.Skip;
-    if (!hasPreferred && this.cache.affinityCounts.podsWithAffinity == 0) return Code.Skip;
+    // Nothing to add up (scoreKeys would stay empty): Skip without visiting a pod.
+    if (!hasPreferred && this.cache.affinityCounts.podsScoringOthers == 0) return Code.Skip;
     this.begin(pod);
     this.topologyScore.clear();
     this.scoreKeys.length = 0;
@@ -176,7 +178,10 @@ export class InterPodAffinity extends Plugin {
       const node = nodes[n];
       if (node.labels.length == 0) continue;
       const pods = hasPreferred ? node.pods : node.podsWithAffinity;
-      for (let i = 0; i < pods.length; i++) this.scoreExistingPod(pod, pods[i], node);
+      for (let i = 0; i < pods.length; i++) {
+        const other = pods[i];
+        if (hasPreferred || other.scoresOthers) this.scoreExistingPod(pod, other, node);
+      }
     }
     return this.scoreKeys.length == 0 ? Code.Skip : Code.Success;
   }
