@@ -358,3 +358,33 @@ describe("InterPodAffinity score", () => {
     expect(score({ pod: p, nodes, pods: [on("d", "a1", db)] })).toEqual({ a1: undefined, a2: undefined });
   });
 });
+
+// Pods of one template share their label set and term objects inside the core (hash-consed
+// records), and matches are remembered per shared object: these cases would go wrong if a
+// remembered match outlived its pod being scheduled or ignored the namespace.
+describe("InterPodAffinity with shared labels and terms", () => {
+  it("equal terms of existing pods are matched again for each pod being scheduled", () => {
+    const guard = { antiRequired: [term(HOST, web, { namespaces: ["a", "b"] })] };
+    const s = core.scheduler.create(only(IPA));
+    s.addNode(node("n1"));
+    s.addNode(node("n2"));
+    s.addPod(on("g1", "n1", db, guard, "a"));
+    s.addPod(on("g2", "n2", db, guard, "b"));
+    const first = verdicts(s.schedule(incoming({}, web, "a")) as never);
+    expect(first).toEqual({ n1: EXISTING_ANTI, n2: EXISTING_ANTI });
+    const second = verdicts(s.schedule(incoming({}, db, "a")) as never);
+    expect(second).toEqual({ n1: "fits", n2: "fits" });
+    const third = verdicts(s.schedule(incoming({}, web, "c")) as never);
+    expect(third).toEqual({ n1: "fits", n2: "fits" });
+    s.dispose();
+  });
+
+  it("equal labels in different namespaces are told apart", () => {
+    const p = incoming({ antiRequired: [term(HOST, web)] }, db, "a");
+    const nodes = [node("n1"), node("n2")];
+    expect(filter({ pod: p, nodes, pods: [on("x1", "n1", web, undefined, "a"), on("x2", "n2", web, undefined, "b")] }))
+      .toEqual({ n1: ANTI, n2: "fits" });
+    expect(filter({ pod: p, nodes, pods: [on("x1", "n1", web, undefined, "b"), on("x2", "n2", web, undefined, "a")] }))
+      .toEqual({ n1: "fits", n2: ANTI });
+  });
+});

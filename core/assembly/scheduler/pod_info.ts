@@ -9,6 +9,7 @@ import { Selector } from "../labels/selector";
 import { next, nextCount, nextArray, nextI64, EMPTY_I32S } from "./record";
 import { readSelector, readOptionalSelector } from "./selector_record";
 import { AffinityTerm, readAffinityTerms, NO_TERMS } from "./affinity_term";
+import { readSharedPairs } from "./shared_records";
 import { Amounts, CPU, MEMORY, resourceIndex, quantityOf } from "./resources";
 
 /** schedutil.DefaultMilliCPURequest / DefaultMemoryRequest: for scoring pods that request none. */
@@ -165,7 +166,7 @@ export function readPod(): PodInfo {
   pod.name = next();
   pod.nodeName = next();
   pod.priority = next();
-  pod.labels = nextArray(nextCount(2), 2);
+  pod.labels = readSharedPairs();
   pod.tolerations = nextArray(nextCount(4), 4);
 
   const nodeSelector = nextCount(2);

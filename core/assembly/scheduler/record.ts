@@ -49,3 +49,13 @@ export function nextI64(): i64 {
   const hi = next();
   return (<i64>hi << 32) | <i64>lo;
 }
+
+/** Where the next read happens (for shared_records: hashing a span already read or skipped). */
+export function recordCursor(): usize {
+  return cursor;
+}
+
+/** Moves the cursor back to a position returned by recordCursor(). */
+export function seekRecord(at: usize): void {
+  cursor = at;
+}

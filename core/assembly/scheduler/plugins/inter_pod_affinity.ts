@@ -9,7 +9,7 @@ import { Code, FILTER, NORMALIZE, Plugin, PRE_FILTER, PRE_SCORE, SCORE, MAX_NODE
 import { NodeInfo } from "../node_info";
 import { PodInfo } from "../pod_info";
 import { Cache } from "../cache";
-import { AffinityTerm } from "../affinity_term";
+import { AffinityTerm, newMatchEpoch } from "../affinity_term";
 import { PairCounts } from "../topology";
 import { field, POD_COUNT } from "../node_table";
 import { intern } from "../../strings/intern";
@@ -31,6 +31,14 @@ export class InterPodAffinity extends Plugin {
   private namespaceLabels: StaticArray<i32> = NO_LABELS;
   private podNamespaceKnown: StaticArray<i32> | null = null;
 
+  // The incoming pod's required terms against the last existing pod's labels and namespace:
+  // pods of one template share their label set (shared_records), so one match serves many.
+  private memoLabels: usize = 0;
+  private memoNamespace: i32 = 0;
+  private memoAffinity: bool = false;
+  /** Bit t: the incoming pod's required anti-affinity term t matches (terms 0..63). */
+  private memoAnti: u64 = 0;
+
   // Score state (PreScore): weight per (topology key, value), and the keys seen.
   private topologyScore: PairCounts = new PairCounts();
   private scoreKeys: Array<i32> = new Array<i32>();
@@ -46,6 +54,8 @@ export class InterPodAffinity extends Plugin {
   }
 
   private begin(pod: PodInfo): void {
+    newMatchEpoch();
+    this.memoLabels = 0;
     this.podNamespaceKnown = this.cache.labelsOfNamespace(pod.namespace);
     const known = this.podNamespaceKnown;
     this.namespaceLabels = known === null ? NO_LABELS : known;
@@ -83,7 +93,7 @@ export class InterPodAffinity extends Plugin {
     const terms = other.requiredAntiAffinity;
     for (let t = 0; t < terms.length; t++) {
       const term = terms[t];
-      if (!term.matches(pod.namespace, pod.labels, this.namespaceLabels)) continue;
+      if (!term.matchesIncoming(pod.namespace, pod.labels, this.namespaceLabels)) continue;
       const value = node.labelValue(term.topologyKey);
       if (value >= 0) this.existingAntiAffinityCounts.add(term.topologyKey, value, delta);
     }
@@ -91,6 +101,42 @@ export class InterPodAffinity extends Plugin {
 
   /** Existing pod `other` on `node` against the incoming pod's required terms. */
   private countIncoming(pod: PodInfo, other: PodInfo, node: NodeInfo, delta: i64): void {
+    const affinity = pod.requiredAffinity;
+    const anti = pod.requiredAntiAffinity;
+    if (anti.length > 64) {
+      this.countIncomingUnmemoized(pod, other, node, delta);
+      return;
+    }
+    const labels = changetype<usize>(other.labels);
+    if (labels != this.memoLabels || other.namespace != this.memoNamespace) {
+      const namespaceLabels = this.labelsOf(other.namespace);
+      this.memoAffinity = affinity.length > 0 && this.matchesAll(affinity, other, namespaceLabels);
+      let bits: u64 = 0;
+      for (let t = 0; t < anti.length; t++) {
+        if (anti[t].matches(other.namespace, other.labels, namespaceLabels)) bits |= (<u64>1) << t;
+      }
+      this.memoAnti = bits;
+      this.memoLabels = labels;
+      this.memoNamespace = other.namespace;
+    }
+    if (this.memoAffinity) {
+      for (let t = 0; t < affinity.length; t++) {
+        const key = affinity[t].topologyKey;
+        const value = node.labelValue(key);
+        if (value >= 0) this.affinityCounts.add(key, value, delta);
+      }
+    }
+    const bits = this.memoAnti;
+    if (bits == 0) return;
+    for (let t = 0; t < anti.length; t++) {
+      if ((bits & ((<u64>1) << t)) == 0) continue;
+      const term = anti[t];
+      const value = node.labelValue(term.topologyKey);
+      if (value >= 0) this.antiAffinityCounts.add(term.topologyKey, value, delta);
+    }
+  }
+
+  private countIncomingUnmemoized(pod: PodInfo, other: PodInfo, node: NodeInfo, delta: i64): void {
     const affinity = pod.requiredAffinity;
     if (affinity.length > 0 && this.matchesAll(affinity, other, this.labelsOf(other.namespace))) {
       for (let t = 0; t < affinity.length; t++) {
@@ -190,20 +236,27 @@ export class InterPodAffinity extends Plugin {
     const otherNamespace = this.labelsOf(other.namespace);
     this.scoreTerms(pod.preferredAffinity, other, otherNamespace, node, 1, 0);
     this.scoreTerms(pod.preferredAntiAffinity, other, otherNamespace, node, -1, 0);
-    if (this.hardPodAffinityWeight > 0) this.scoreTerms(other.requiredAffinity, pod, this.namespaceLabels, node, 1, this.hardPodAffinityWeight);
+    if (this.hardPodAffinityWeight > 0) this.scoreTerms(other.requiredAffinity, pod, this.namespaceLabels, node, 1, this.hardPodAffinityWeight, true);
     if (!this.ignorePreferredTermsOfExistingPods) {
-      this.scoreTerms(other.preferredAffinity, pod, this.namespaceLabels, node, 1, 0);
-      this.scoreTerms(other.preferredAntiAffinity, pod, this.namespaceLabels, node, -1, 0);
+      this.scoreTerms(other.preferredAffinity, pod, this.namespaceLabels, node, 1, 0, true);
+      this.scoreTerms(other.preferredAntiAffinity, pod, this.namespaceLabels, node, -1, 0, true);
     }
   }
 
-  /** Terms matching `target` add sign × weight (the term's, or `fixedWeight`) to the node's domain. */
+  /**
+   * Terms matching `target` add sign × weight (the term's, or `fixedWeight`) to the node's
+   * domain. `targetIsIncoming`: an existing pod's terms against the pod being scheduled.
+   */
   private scoreTerms(
     terms: Array<AffinityTerm>, target: PodInfo, namespaceLabels: StaticArray<i32> | null, node: NodeInfo, sign: i64, fixedWeight: i32,
+    targetIsIncoming: bool = false,
   ): void {
     for (let t = 0; t < terms.length; t++) {
       const term = terms[t];
-      if (!term.matches(target.namespace, target.labels, namespaceLabels)) continue;
+      const matches = targetIsIncoming
+        ? term.matchesIncoming(target.namespace, target.labels, namespaceLabels)
+        : term.matches(target.namespace, target.labels, namespaceLabels);
+      if (!matches) continue;
       const value = node.labelValue(term.topologyKey);
       if (value < 0) continue;
       const weight = fixedWeight > 0 ? fixedWeight : term.weight;
