@@ -56,5 +56,6 @@ export { TaintsApi } from "./taints.js";
 export type { TolerationOptions, UntoleratedTaintOptions } from "./taints.js";
 export { SchedulerApi, StatefulScheduler } from "./scheduler/index.js";
 export type { ScheduleResult, NodeResult, EvaluateInput, CreateOptions, ProfileInput, StatusCode } from "./scheduler/index.js";
+export type { QueuedPod } from "./scheduler/priority-sort.js";
 export type { KubeSchedulerConfiguration, KubeSchedulerProfile, ResolvedProfile } from "./scheduler/profile.js";
 export type * from "./types/index.js";

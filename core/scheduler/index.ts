@@ -5,6 +5,7 @@
 import type { WasmCore } from "../../bindings/wasm/instance.js";
 import type { V1Namespace, V1Node, V1NodeAffinity, V1Pod, V1ReplicationController, V1Service } from "../types/core-v1.js";
 import type { V1ReplicaSet, V1StatefulSet } from "../types/apps-v1.js";
+import { prioritySort, prioritySortLess, type QueuedPod } from "./priority-sort.js";
 import { defaultSelector, type SpreadOwners } from "./default-selector.js";
 import { CoreHandle, Releaser } from "../handles.js";
 import { encodeAddedAffinity, encodeNode, encodePod, podKey } from "./records.js";
@@ -274,6 +275,16 @@ export class SchedulerApi {
 
   constructor(private readonly core: WasmCore) {
     this.releaser = new Releaser((h) => core.exports.releaseScheduler(h));
+  }
+
+  /** PrioritySort (QueueSort): whether `a` leaves the scheduling queue before `b`. */
+  prioritySortLess(a: QueuedPod, b: QueuedPod): boolean {
+    return prioritySortLess(a, b);
+  }
+
+  /** A scheduling queue in PrioritySort order: higher priority first, then first queued. */
+  prioritySort(queue: readonly QueuedPod[]): QueuedPod[] {
+    return prioritySort(queue);
   }
 
   /** The profile a configuration resolves to (default: kube-scheduler v1.35's). */
