@@ -41,21 +41,7 @@ export function encodePod(core: WasmCore, pod: V1Pod, defaultSpread: LabelSelect
     out.push(id(t.key), TolerationOperatorCode[t.operator ?? ""] ?? UNKNOWN_TOLERATION_OPERATOR, id(t.value), id(t.effect));
   }
   pairs(core, out, spec.nodeSelector);
-  const nodeAffinity = spec.affinity?.nodeAffinity;
-  const required = nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (required) {
-    const terms = required.nodeSelectorTerms ?? [];
-    out.push(1, terms.length);
-    for (const term of terms) encodeTerm(core, out, term ?? {});
-  } else {
-    out.push(0);
-  }
-  const preferred = nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
-  out.push(preferred.length);
-  for (const p of preferred) {
-    out.push(p.weight ?? 0);
-    encodeTerm(core, out, p.preference ?? {});
-  }
+  encodeNodeAffinity(core, out, spec.affinity?.nodeAffinity ?? {});
   const containers: [number, V1Container][] = [
     ...(spec.containers ?? []).map((c): [number, V1Container] => [CONTAINER, c]),
     ...(spec.initContainers ?? []).map((c): [number, V1Container] => [
@@ -201,9 +187,15 @@ export function encodeNode(core: WasmCore, node: V1Node): number[] {
   return out;
 }
 
-/** NodeAffinityArgs.addedAffinity: required node selector (or none), then preferred terms. */
+/** NodeAffinityArgs.addedAffinity, in the same layout as a pod's node affinity. */
 export function encodeAddedAffinity(core: WasmCore, affinity: V1NodeAffinity): number[] {
   const out: number[] = [];
+  encodeNodeAffinity(core, out, affinity);
+  return out;
+}
+
+/** Required node selector (1, terms; or 0 when absent), then preferred (weight, term) pairs. */
+function encodeNodeAffinity(core: WasmCore, out: number[], affinity: V1NodeAffinity): void {
   const required = affinity.requiredDuringSchedulingIgnoredDuringExecution;
   if (required) {
     const terms = required.nodeSelectorTerms ?? [];
@@ -218,7 +210,6 @@ export function encodeAddedAffinity(core: WasmCore, affinity: V1NodeAffinity): n
     out.push(p.weight ?? 0);
     encodeTerm(core, out, p.preference ?? {});
   }
-  return out;
 }
 
 function encodeTerm(core: WasmCore, out: number[], term: V1NodeSelectorTerm): void {

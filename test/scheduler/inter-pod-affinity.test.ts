@@ -379,6 +379,14 @@ describe("InterPodAffinity with shared labels and terms", () => {
     s.dispose();
   });
 
+  it("an incoming pod with more than 64 anti-affinity terms: every term counts", () => {
+    // Terms 0..64 select labels nobody has; term 65 selects app=web.
+    const terms = [...Array.from({ length: 65 }, (_, i) => term(HOST, { app: `none-${i}` })), term(HOST, web)];
+    const p = incoming({ antiRequired: terms }, db);
+    const pods = [on("w1", "n1", web), on("w2", "n3", web)];
+    expect(filter({ pod: p, nodes: [node("n1"), node("n2"), node("n3")], pods })).toEqual({ n1: ANTI, n2: "fits", n3: ANTI });
+  });
+
   it("equal labels in different namespaces are told apart", () => {
     const p = incoming({ antiRequired: [term(HOST, web)] }, db, "a");
     const nodes = [node("n1"), node("n2")];

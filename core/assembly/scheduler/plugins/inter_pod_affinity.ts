@@ -103,16 +103,12 @@ export class InterPodAffinity extends Plugin {
   private countIncoming(pod: PodInfo, other: PodInfo, node: NodeInfo, delta: i64): void {
     const affinity = pod.requiredAffinity;
     const anti = pod.requiredAntiAffinity;
-    if (anti.length > 64) {
-      this.countIncomingUnmemoized(pod, other, node, delta);
-      return;
-    }
     const labels = changetype<usize>(other.labels);
     if (labels != this.memoLabels || other.namespace != this.memoNamespace) {
       const namespaceLabels = this.labelsOf(other.namespace);
       this.memoAffinity = affinity.length > 0 && this.matchesAll(affinity, other, namespaceLabels);
       let bits: u64 = 0;
-      for (let t = 0; t < anti.length; t++) {
+      for (let t = 0; t < min(anti.length, 64); t++) {
         if (anti[t].matches(other.namespace, other.labels, namespaceLabels)) bits |= (<u64>1) << t;
       }
       this.memoAnti = bits;
@@ -126,29 +122,11 @@ export class InterPodAffinity extends Plugin {
         if (value >= 0) this.affinityCounts.add(key, value, delta);
       }
     }
-    const bits = this.memoAnti;
-    if (bits == 0) return;
-    for (let t = 0; t < anti.length; t++) {
-      if ((bits & ((<u64>1) << t)) == 0) continue;
-      const term = anti[t];
-      const value = node.labelValue(term.topologyKey);
-      if (value >= 0) this.antiAffinityCounts.add(term.topologyKey, value, delta);
-    }
-  }
-
-  private countIncomingUnmemoized(pod: PodInfo, other: PodInfo, node: NodeInfo, delta: i64): void {
-    const affinity = pod.requiredAffinity;
-    if (affinity.length > 0 && this.matchesAll(affinity, other, this.labelsOf(other.namespace))) {
-      for (let t = 0; t < affinity.length; t++) {
-        const key = affinity[t].topologyKey;
-        const value = node.labelValue(key);
-        if (value >= 0) this.affinityCounts.add(key, value, delta);
-      }
-    }
-    const anti = pod.requiredAntiAffinity;
     for (let t = 0; t < anti.length; t++) {
       const term = anti[t];
-      if (!term.matches(other.namespace, other.labels, this.labelsOf(other.namespace))) continue;
+      // Terms past the 64 remembered ones (hardly ever) are matched each time.
+      const matches = t < 64 ? (this.memoAnti & ((<u64>1) << t)) != 0 : term.matches(other.namespace, other.labels, this.labelsOf(other.namespace));
+      if (!matches) continue;
       const value = node.labelValue(term.topologyKey);
       if (value >= 0) this.antiAffinityCounts.add(term.topologyKey, value, delta);
     }
