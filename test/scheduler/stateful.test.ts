@@ -122,3 +122,35 @@ profiles:
     expect(p.plugins.map((x) => x.name)).toEqual(["NodeName"]);
   });
 });
+
+describe("stateful scores stay those of a fresh evaluation", () => {
+  // The cache remembers per-node scores between cycles (keyed by the node's pod version and
+  // the pod's requests): after every bind, update and removal, each node's scores must equal
+  // what a stateless evaluate() of the same cluster gives.
+  it("across pods of different shapes, node updates and removals", () => {
+    let nodes = [node("a", { cpu: "4", memory: "8Gi" }), node("b", { cpu: "8", memory: "16Gi" }), node("c", { cpu: "2", memory: "32Gi" })];
+    const s = core.scheduler.create({ percentageOfNodesToScore: 100 }, { seed: 3 });
+    for (const n of nodes) s.addNode(n);
+    const bound: ReturnType<typeof pod>[] = [];
+    const shapes = [{ cpu: "500m", memory: "1Gi" }, { cpu: "500m", memory: "1Gi" }, { cpu: "1", memory: "256Mi" }, {}, { cpu: "250m" }];
+    for (let i = 0; i < 20; i++) {
+      if (i === 8) {
+        nodes = [nodes[0], node("b", { cpu: "6", memory: "12Gi" }), nodes[2]];
+        s.updateNode(nodes[1]);
+      }
+      if (i === 14) {
+        const gone = bound.shift()!;
+        s.removePod(gone.metadata!.namespace!, gone.metadata!.name!);
+      }
+      const p = pod(`p${i}`, shapes[i % shapes.length]);
+      const stateful = s.schedule(p);
+      const fresh = core.scheduler.evaluate({ pod: p, nodes, pods: bound, seed: 3 });
+      for (const name of ["a", "b", "c"]) expect(stateful.nodes[name]?.scores, `pod ${i}, node ${name}`).toEqual(fresh.nodes[name]?.scores);
+      if (!stateful.node) continue;
+      const placed = { ...p, spec: { ...p.spec!, nodeName: stateful.node } };
+      s.addPod(placed);
+      bound.push(placed);
+    }
+    s.dispose();
+  });
+});

@@ -22,8 +22,8 @@ export function newPlugin(name: string, cache: Cache): Plugin | null {
   if (name == "TaintToleration") return new TaintToleration(cache);
   if (name == "NodeAffinity") return new NodeAffinityPlugin();
   if (name == "NodePorts") return new NodePorts();
-  if (name == "NodeResourcesFit") return new NodeResourcesFit();
-  if (name == "NodeResourcesBalancedAllocation") return new BalancedAllocation();
+  if (name == "NodeResourcesFit") return new NodeResourcesFit(cache);
+  if (name == "NodeResourcesBalancedAllocation") return new BalancedAllocation(cache);
   if (name == "ImageLocality") return new ImageLocality(cache);
   if (name == "PodTopologySpread") return new PodTopologySpread(cache);
   if (name == "InterPodAffinity") return new InterPodAffinity(cache);

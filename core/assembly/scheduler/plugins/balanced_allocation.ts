@@ -6,13 +6,17 @@ import { NodeInfo, allocatableOn, requestedOn } from "../node_info";
 import { field, ALLOC_CPU, ALLOC_MEMORY, REQ_CPU, REQ_MEMORY } from "../node_table";
 import { PodInfo } from "../pod_info";
 import { CPU, MEMORY, isScalar } from "../resources";
+import { Cache } from "../cache";
+import { RowScoreMemo } from "../score_memo";
 
 export class BalancedAllocation extends Plugin {
   resources: Array<i32> = [CPU, MEMORY];
   private fractions: StaticArray<f64> = new StaticArray<f64>(8);
+  private memo: RowScoreMemo;
 
-  constructor() {
+  constructor(cache: Cache) {
     super("NodeResourcesBalancedAllocation", PRE_SCORE | SCORE);
+    this.memo = new RowScoreMemo(cache.table);
   }
 
   preScore(pod: PodInfo, feasible: Array<NodeInfo>): Code {
@@ -32,8 +36,15 @@ export class BalancedAllocation extends Plugin {
     }
     const podCpu = pod.requests.get(CPU);
     const podMemory = pod.requests.get(MEMORY);
+    const memo = this.memo;
+    memo.begin(podCpu, podMemory);
     for (let k = 0; k < count; k++) {
       const row = unchecked(rows[k]);
+      const remembered = memo.get(row);
+      if (remembered >= 0) {
+        unchecked((scores[k] = remembered));
+        continue;
+      }
       const cpu = field(row, ALLOC_CPU);
       const memory = field(row, ALLOC_MEMORY);
       if (cpu == 0 || memory == 0) {
@@ -43,7 +54,9 @@ export class BalancedAllocation extends Plugin {
       const cpuFraction = min(<f64>(field(row, REQ_CPU) + podCpu) / <f64>cpu, 1.0);
       const memoryFraction = min(<f64>(field(row, REQ_MEMORY) + podMemory) / <f64>memory, 1.0);
       // Two resources: the standard deviation is half their difference.
-      unchecked((scores[k] = <i64>((1.0 - Math.abs(cpuFraction - memoryFraction) / 2) * 100.0)));
+      const score = <i64>((1.0 - Math.abs(cpuFraction - memoryFraction) / 2) * 100.0);
+      unchecked((scores[k] = score));
+      memo.set(row, score);
     }
   }
 

@@ -3,6 +3,8 @@
 // (LeastAllocated by default, cpu and memory weight 1), from non-zero requests.
 
 import { Code, FILTER, Plugin, PRE_FILTER, PRE_SCORE, SCORE } from "../framework";
+import { Cache } from "../cache";
+import { RowScoreMemo } from "../score_memo";
 import { NodeInfo, allocatableOn, requestedOn } from "../node_info";
 import { field, POD_COUNT, ALLOC_PODS, ALLOC_CPU, ALLOC_MEMORY, ALLOC_EPHEMERAL, REQ_CPU, REQ_MEMORY, REQ_EPHEMERAL, NON_ZERO_CPU, NON_ZERO_MEMORY } from "../node_table";
 import { PodInfo } from "../pod_info";
@@ -58,8 +60,11 @@ export class NodeResourcesFit extends Plugin {
   private wantMemory: i64 = 0;
   private wantEphemeral: i64 = 0;
 
-  constructor() {
+  private memo: RowScoreMemo;
+
+  constructor(cache: Cache) {
     super("NodeResourcesFit", PRE_FILTER | FILTER | PRE_SCORE | SCORE);
+    this.memo = new RowScoreMemo(cache.table);
   }
 
   preFilter(pod: PodInfo, nodes: Array<NodeInfo>): Code {
@@ -154,8 +159,15 @@ export class NodeResourcesFit extends Plugin {
     const memoryWeight = s.weights[1];
     const podCpu = pod.nonZeroCpu;
     const podMemory = pod.nonZeroMemory;
+    const memo = this.memo;
+    memo.begin(podCpu, podMemory, (cpuWeight << 32) ^ memoryWeight);
     for (let k = 0; k < count; k++) {
       const row = unchecked(rows[k]);
+      const remembered = memo.get(row);
+      if (remembered >= 0) {
+        unchecked((scores[k] = remembered));
+        continue;
+      }
       const cpu = field(row, ALLOC_CPU);
       const memory = field(row, ALLOC_MEMORY);
       if (cpu == 0 || memory == 0) {
@@ -166,7 +178,9 @@ export class NodeResourcesFit extends Plugin {
       const usedMemory = field(row, NON_ZERO_MEMORY) + podMemory;
       const cpuScore = usedCpu > cpu ? 0 : ((cpu - usedCpu) * 100) / cpu;
       const memoryScore = usedMemory > memory ? 0 : ((memory - usedMemory) * 100) / memory;
-      unchecked((scores[k] = (cpuScore * cpuWeight + memoryScore * memoryWeight) / (cpuWeight + memoryWeight)));
+      const score = (cpuScore * cpuWeight + memoryScore * memoryWeight) / (cpuWeight + memoryWeight);
+      unchecked((scores[k] = score));
+      memo.set(row, score);
     }
   }
 
