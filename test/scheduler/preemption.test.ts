@@ -172,3 +172,30 @@ describe("DefaultPreemption", () => {
     expect(r.message).toBe("0/1 nodes are available: 1 Insufficient cpu.");
   });
 });
+
+describe("DefaultPreemption at scale", () => {
+  it("preempts its way through a full cluster without growing the core's memory", async () => {
+    // 500 nodes full of low-priority pods (4 × 900m of 4 cpu); 500 high-priority 3-cpu pods
+    // each evict three. A preemption cycle dry-runs hundreds of nodes: its garbage must be
+    // collected, not pile up until the heap doubles.
+    const own = await loadCore();
+    const s = own.scheduler.create({ percentageOfNodesToScore: 100 });
+    for (let i = 0; i < 500; i++) s.addNode(node(`n${i}`));
+    for (let i = 0; i < 2000; i++) s.addPod(prio(`low-${i}`, 0, { nodeName: `n${i % 500}`, cpu: "900m" }));
+    const loaded = own.memoryBytes();
+    let evicted = 0;
+    for (let i = 0; i < 500; i++) {
+      const p = prio(`high-${i}`, 10, { cpu: "3" });
+      const first = s.schedule(p, { explain: false });
+      expect(first.node).toBeNull();
+      for (const v of first.victims ?? []) s.removePod(v.namespace, v.name);
+      evicted += first.victims?.length ?? 0;
+      const second = s.schedule(p, { explain: false });
+      expect(second.node).toBe(first.nominatedNode);
+      s.assume(p, second.node!);
+    }
+    expect(evicted).toBe(1500);
+    expect(own.memoryBytes()).toBeLessThanOrEqual(loaded * 2);
+    s.dispose();
+  });
+});

@@ -16,7 +16,7 @@
 //  - after a collection that found no growth, the budget doubles, up to a ceiling;
 //  - growth means the calls since the last collection made too much garbage: the ceiling
 //    drops to half of them (the doubled heap now has room for twice that), and so does
-//    the budget; the ceiling then creeps back up by 1/16 per quiet collection, so a
+//    the budget; the ceiling then creeps back up by a quarter per quiet collection, so a
 //    lighter workload later is not stuck collecting too often.
 // It starts small so that a burst of heavy calls cannot double the heap before the first
 // collection.
@@ -42,7 +42,7 @@ function collect(): void {
     ceiling = max(MIN_CALLS, callsSinceCollect >> 1);
     callBudget = ceiling;
   } else {
-    if (ceiling < i32.MAX_VALUE - (ceiling >> 4)) ceiling += max(1, ceiling >> 4);
+    if (ceiling < i32.MAX_VALUE - (ceiling >> 2)) ceiling += max(1, ceiling >> 2);
     callBudget = min(callBudget << 1, min(ceiling, max(INITIAL_CALLS, pagesAfterCollect * CALLS_PER_PAGE)));
   }
   callsSinceCollect = 0;
