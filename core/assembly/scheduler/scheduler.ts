@@ -8,6 +8,7 @@ import { Code, Plugin, PRE_FILTER, FILTER, PRE_SCORE, SCORE, NORMALIZE, MAX_NODE
 import { NodeInfo } from "./node_info";
 import { PodInfo } from "./pod_info";
 import { DefaultPreemption } from "./plugins/default_preemption";
+import { NodeResourcesFit } from "./plugins/node_resources_fit";
 import { field, FLAGS } from "./node_table";
 import { intern } from "../strings/intern";
 
@@ -77,6 +78,13 @@ export class Scheduler {
   private activeCount: i32 = 0;
   /** Per active filter, its filterFlags (the call is skipped for rows with none of them). */
   private activeFlags: StaticArray<i64> = new StaticArray<i64>(0);
+  /**
+   * When NodeResourcesFit is the only active filter that runs on every row (the others
+   * run only on rows with their flags): that plugin, and the others' flags. A row without
+   * those flags that passes Fit's row check passes every filter, with no call per node.
+   */
+  private soleFit: NodeResourcesFit | null = null;
+  private soleFitGate: i64 = 0;
   private explaining: bool = true;
   /** Code of the last runFilters call. */
   lastCode: i32 = Code.Success;
@@ -175,6 +183,23 @@ export class Scheduler {
       this.activeFilters[active++] = i;
     }
     this.activeCount = active;
+    this.soleFit = null;
+    let gate: i64 = 0;
+    let ungated = 0;
+    let fit: NodeResourcesFit | null = null;
+    for (let a = 0; a < active; a++) {
+      const flags = this.activeFlags[a];
+      const plugin = plugins[this.activeFilters[a]].plugin;
+      if (flags != 0) gate |= flags;
+      else {
+        ungated++;
+        if (plugin instanceof NodeResourcesFit) fit = changetype<NodeResourcesFit>(plugin);
+      }
+    }
+    if (ungated == 1 && fit !== null) {
+      this.soleFit = fit;
+      this.soleFitGate = gate;
+    }
     // The PreFilter states that follow pods added or removed during preemption's dry runs.
     for (let i = 0; i < p; i++) {
       if ((plugins[i].points & PRE_FILTER) != 0 && runFilter[i] && plugins[i].plugin.tracksPods) this.podTrackers.push(i);
@@ -206,13 +231,17 @@ export class Scheduler {
     const table = this.cache.table;
     const feasibleRows = this.feasibleRows;
     const subset = this.subset;
+    const soleFit = this.soleFit;
+    const soleFitGate = this.soleFitGate;
     for (; processed < candidates && found < wanted; processed++) {
       // 0 <= at < candidates <= n == nodes.length; subset holds n indexes.
       const index = only === null ? at : unchecked(subset[at]);
       const node = unchecked(nodes[index]);
       if (++at == candidates) at = 0;
       const row = table.row(index);
-      const failed = this.runFiltersOnRow(pod, node, row);
+      let failed = -1;
+      if (soleFit !== null && (field(row, FLAGS) & soleFitGate) == 0 && soleFit.passesOnRow(row)) this.lastCode = Code.Success;
+      else failed = this.runFiltersOnRow(pod, node, row);
       const code = this.lastCode;
       this.record(node, index, code, failed, failed >= 0 ? plugins[failed].plugin.reasons : null);
       if (code == Code.Success) {

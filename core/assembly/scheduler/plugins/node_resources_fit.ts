@@ -76,18 +76,21 @@ export class NodeResourcesFit extends Plugin {
     return Code.Success;
   }
 
-  filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
-    // The common case first, from the row alone: room for one more pod, cpu, memory and
-    // ephemeral storage to spare, nothing extended requested.
-    if (
-      field(row, POD_COUNT) < field(row, ALLOC_PODS) &&
+  /**
+   * The common case, from the row alone: room for one more pod, cpu, memory and ephemeral
+   * storage to spare, nothing extended requested. True means Filter passes; false means
+   * Filter must look closer. The scheduler calls it directly (no virtual call per node).
+   */
+  @inline passesOnRow(row: usize): bool {
+    return field(row, POD_COUNT) < field(row, ALLOC_PODS) &&
       this.wantCpu <= field(row, ALLOC_CPU) - field(row, REQ_CPU) &&
       this.wantMemory <= field(row, ALLOC_MEMORY) - field(row, REQ_MEMORY) &&
       this.wantEphemeral <= field(row, ALLOC_EPHEMERAL) - field(row, REQ_EPHEMERAL) &&
-      !this.podRequestsScalar
-    ) {
-      return Code.Success;
-    }
+      !this.podRequestsScalar;
+  }
+
+  filter(pod: PodInfo, node: NodeInfo, row: usize): Code {
+    if (this.passesOnRow(row)) return Code.Success;
     const reasons = this.reasons;
     reasons.length = 0;
     let unresolvable = false;
