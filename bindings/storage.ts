@@ -1,12 +1,19 @@
 /**
- * The storage contract (draft; the API server issue completes it): a small revisioned
- * key-value log in the manner of etcd as kine serves it. Implemented by the embedded store
- * and the etcd client (hosts/node) and by an in-memory store (hosts/browser).
+ * The storage contract: a small revisioned key-value log in the manner of etcd as kine
+ * serves it. Implemented by the embedded store (LMDB) and the etcd client (hosts/node) and
+ * by an in-memory store (hosts/browser); test/storage runs one contract suite against all.
  *
- * - Every write gets the next revision of one store-wide, strictly increasing counter.
+ * - Every successful write gets a revision of one store-wide counter, higher than every
+ *   earlier one (the embedded and in-memory stores count 1, 2, 3…; etcd may skip numbers);
+ *   a failed precondition writes nothing.
  * - update/delete are compare-and-swap on the object's modRevision.
- * - watch replays the events after a revision, then streams new ones; a revision older
- *   than the last compaction is answered with `compacted` (the API server's 410 Gone).
+ * - Reads at an older revision see the store as it was then; a revision before the last
+ *   compaction throws StorageCompactedError (the compaction revision itself stays
+ *   readable, as in etcd), one after the current revision StorageFutureRevisionError.
+ * - watch replays the events after a revision, then streams new ones, in revision order;
+ *   a revision older than the last compaction is answered with `compacted` (the API
+ *   server's 410 Gone).
+ * - A write is acknowledged (its promise resolves) only once it is durable.
  */
 export interface KeyValue {
   key: string;
@@ -44,9 +51,28 @@ export interface WatchHandlers {
   progress?(revision: number): void;
 }
 
+/** The requested revision was compacted away (etcd: "mvcc: required revision has been compacted"). */
+export class StorageCompactedError extends Error {
+  constructor(readonly compactRevision: number) {
+    super(`required revision has been compacted (compacted at ${compactRevision})`);
+    this.name = "StorageCompactedError";
+  }
+}
+
+/** The requested revision is newer than the store (etcd: "mvcc: required revision is a future revision"). */
+export class StorageFutureRevisionError extends Error {
+  constructor(readonly currentRevision: number) {
+    super(`required revision is a future revision (current ${currentRevision})`);
+    this.name = "StorageFutureRevisionError";
+  }
+}
+
 export interface Storage {
   currentRevision(): Promise<number>;
+  /** The revision of the last compaction (0: never compacted). */
+  compactedRevision(): Promise<number>;
   get(key: string, revision?: number): Promise<KeyValue | null>;
+  /** Keys starting with `prefix`, in key order; `after`: only keys greater than it. */
   list(prefix: string, options?: { revision?: number; limit?: number; after?: string }): Promise<ListResult>;
   /** Fails (ok: false) when the key exists. */
   create(key: string, value: Uint8Array): Promise<WriteResult>;
@@ -55,6 +81,7 @@ export interface Storage {
   /** Deletes when the stored modRevision equals `expectedRevision` (any, when omitted). */
   delete(key: string, expectedRevision?: number): Promise<WriteResult>;
   watch(prefix: string, afterRevision: number, handlers: WatchHandlers): Watch;
+  /** Forgets history before `revision` (reads there then throw StorageCompactedError; watches must start at or after it). */
   compact(revision: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -4,3 +4,4 @@
  * bundles it to dist/browser/kubeling.js.
  */
 export * from "../../core/index.js";
+export { MemoryStorage } from "./memory-storage.js";
