@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 /**
- * The `kubeling` command. The control plane (`kubeling up`) arrives with the API server;
- * until then the command exposes the core for scripts: selector parsing and matching.
+ * The `kubeling` command: `kubeling up` runs the control plane (API server and storage);
+ * `selector` exposes the core for scripts.
  */
 import { loadCore, SelectorError } from "../../core/index.js";
+import { up, kubeconfigCommand } from "./up.js";
 
 const USAGE = `usage:
+  kubeling up [--data-dir DIR] [--port N] [--etcd URL[,URL...]]
+                                            run the control plane (default DIR ~/.kubeling, port 6443)
+  kubeling kubeconfig --user NAME [--group G]... [--data-dir DIR] [--port N]
+                                            print a kubeconfig for another user (RBAC decides what it may do)
   kubeling selector parse SELECTOR          print the canonical form (labels.Parse(...).String())
   kubeling selector match SELECTOR k=v...   exit 0 when the labels match, 1 when not
   kubeling version`;
@@ -16,10 +21,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log("kubeling 0.1.0");
     return 0;
   }
-  if (command === "up") {
-    console.error("kubeling up: the API server is not built yet (see README: Status).");
-    return 2;
-  }
+  if (command === "up") return up(argv.slice(1));
+  if (command === "kubeconfig") return kubeconfigCommand(argv.slice(1));
   if (command !== "selector" || (sub !== "parse" && sub !== "match") || rest.length === 0) {
     console.error(USAGE);
     return 2;

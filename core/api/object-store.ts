@@ -1,0 +1,407 @@
+// Generic registry behaviour for every resource, over the Storage binding: what
+// kube-apiserver's generic store does on create / get / list / update / delete / watch.
+//  - metadata: uid, creationTimestamp, generation (objects with a spec), generateName,
+//    resourceVersion = the storage modRevision (never stored in the value itself);
+//  - optimistic concurrency: an update carrying metadata.resourceVersion must match;
+//  - the status subresource: updates of the main resource keep the stored status, updates
+//    of /status change nothing else;
+//  - deletion: with finalizers the object only gets a deletionTimestamp;
+//  - list: label and field selectors, limit/continue at one revision;
+//  - watch: ADDED/MODIFIED/DELETED from a resourceVersion, selector-aware.
+import {
+  StorageCompactedError,
+  StorageFutureRevisionError,
+  type KeyValue,
+  type Storage,
+  type WatchEvent,
+} from "../../bindings/storage.js";
+import { type ResourceInfo, groupVersion, storageKey, storagePrefix } from "./resources.js";
+import { ApiError, Errors } from "./status.js";
+import { validateName } from "./validation.js";
+import { type FieldRequirement, matchesFields } from "./field-selector.js";
+import type { ObjectMeta } from "../types/meta.js";
+
+export type KubeObject = Record<string, unknown> & {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta & Record<string, unknown>;
+};
+
+export interface ListOptions {
+  labelSelector?: string;
+  fields?: FieldRequirement[];
+  limit?: number;
+  continueToken?: string;
+  resourceVersion?: string;
+}
+
+export interface ObjectList {
+  items: KubeObject[];
+  resourceVersion: string;
+  continueToken?: string;
+  remainingItemCount?: number;
+}
+
+export interface WatchEventOut {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: KubeObject;
+}
+
+/** Matches a label selector string against labels (the Wasm core does it; see core.labels.matches). */
+export type LabelMatcher = (selector: string, labels: Record<string, string> | undefined) => boolean;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+/** RFC 3339 with seconds, as Kubernetes timestamps (metav1.Time) print. */
+export function timestamp(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export class ObjectStore {
+  constructor(
+    private readonly storage: Storage,
+    private readonly matchLabels: LabelMatcher,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async get(r: ResourceInfo, namespace: string | undefined, name: string): Promise<KubeObject> {
+    const kv = await this.storage.get(storageKey(r, namespace, name));
+    if (!kv) throw Errors.notFound(r, name);
+    return decode(r, kv);
+  }
+
+  async create(r: ResourceInfo, namespace: string | undefined, input: KubeObject, options: { dryRun?: boolean } = {}): Promise<KubeObject> {
+    const obj = structuredClone(input);
+    const meta = (obj.metadata ??= {});
+    if (r.namespaced) {
+      if (meta.namespace && namespace && meta.namespace !== namespace) {
+        throw Errors.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      meta.namespace = namespace ?? meta.namespace;
+    } else {
+      delete meta.namespace;
+    }
+    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    const causes = validateName(r.plural, meta.name);
+    if (causes.length) throw Errors.invalid(r.kind, r.group, meta.name ?? "", causes);
+    if (meta.resourceVersion) throw Errors.badRequest("resourceVersion should not be set on objects to be created");
+    obj.apiVersion = groupVersion(r);
+    obj.kind = r.kind;
+    meta.uid = crypto.randomUUID();
+    meta.creationTimestamp = timestamp(this.now());
+    delete meta.deletionTimestamp;
+    if ("spec" in obj) meta.generation = 1;
+    else delete meta.generation;
+    if (options.dryRun) return obj;
+    const result = await this.storage.create(storageKey(r, meta.namespace, meta.name!), encode(obj));
+    if (!result.ok) throw Errors.alreadyExists(r, meta.name!);
+    meta.resourceVersion = String(result.revision);
+    return obj;
+  }
+
+  /**
+   * PUT: replaces the object. `subresource` "status" changes only .status; the main
+   * resource keeps the stored .status (for kinds with a status subresource).
+   */
+  async update(
+    r: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    input: KubeObject,
+    options: { subresource?: string; dryRun?: boolean } = {},
+  ): Promise<KubeObject> {
+    const key = storageKey(r, namespace, name);
+    const kv = await this.storage.get(key);
+    if (!kv) throw Errors.notFound(r, name);
+    const stored = decode(r, kv);
+    const wanted = structuredClone(input);
+    const meta = (wanted.metadata ??= {});
+    if (meta.name && meta.name !== name) throw Errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    if (meta.resourceVersion && meta.resourceVersion !== String(kv.modRevision)) throw Errors.conflict(r, name);
+    const next = this.merged(r, stored, wanted, options.subresource);
+    if (options.dryRun) return next;
+    const result = await this.storage.update(key, encode(next), kv.modRevision);
+    if (!result.ok) throw Errors.conflict(r, name);
+    next.metadata!.resourceVersion = String(result.revision);
+    return next;
+  }
+
+  /**
+   * Read-modify-write with retries on conflict (for patches and server-side changes):
+   * `change` gets the stored object (a copy) and returns the wanted one.
+   */
+  async modify(
+    r: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    change: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+    options: { subresource?: string; dryRun?: boolean } = {},
+  ): Promise<KubeObject> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get(r, namespace, name);
+      const wanted = await change(structuredClone(current));
+      // The patch's own resourceVersion (if any) is a precondition; otherwise the one read.
+      const rv = wanted.metadata?.resourceVersion ?? current.metadata!.resourceVersion;
+      try {
+        return await this.update(r, namespace, name, { ...wanted, metadata: { ...wanted.metadata, resourceVersion: rv } }, options);
+      } catch (err) {
+        const lostRace = err instanceof ApiError && err.code === 409 && rv === current.metadata!.resourceVersion && attempt < 5;
+        if (!lostRace) throw err;
+      }
+    }
+  }
+
+  /**
+   * DELETE. An object with finalizers is only marked (deletionTimestamp); it goes when its
+   * finalizers are removed. Returns the object as deleted (or as marked).
+   */
+  async delete(
+    r: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    options: { resourceVersion?: string; uid?: string; dryRun?: boolean } = {},
+  ): Promise<{ object: KubeObject; deleted: boolean }> {
+    const key = storageKey(r, namespace, name);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const kv = await this.storage.get(key);
+      if (!kv) throw Errors.notFound(r, name);
+      const obj = decode(r, kv);
+      if (options.uid && obj.metadata!.uid !== options.uid) {
+        throw new ApiError({ ...Errors.conflict(r, name).status, message: `Operation cannot be fulfilled on ${r.group ? `${r.plural}.${r.group}` : r.plural} "${name}": Precondition failed: UID in precondition: ${options.uid}, UID in object meta: ${obj.metadata!.uid}` });
+      }
+      if (options.resourceVersion && options.resourceVersion !== String(kv.modRevision)) throw Errors.conflict(r, name);
+      if (options.dryRun) return { object: obj, deleted: true };
+      const finalizers = obj.metadata!.finalizers ?? [];
+      if (finalizers.length > 0) {
+        if (obj.metadata!.deletionTimestamp) return { object: obj, deleted: false };
+        obj.metadata!.deletionTimestamp = timestamp(this.now());
+        (obj.metadata as Record<string, unknown>).deletionGracePeriodSeconds = 0;
+        const result = await this.storage.update(key, encode(obj), kv.modRevision);
+        if (!result.ok) continue;
+        obj.metadata!.resourceVersion = String(result.revision);
+        return { object: obj, deleted: false };
+      }
+      const result = await this.storage.delete(key, kv.modRevision);
+      if (!result.ok) continue;
+      return { object: obj, deleted: true };
+    }
+    throw Errors.conflict(r, name);
+  }
+
+  async list(r: ResourceInfo, namespace: string | undefined, options: ListOptions = {}): Promise<ObjectList> {
+    const prefix = storagePrefix(r, namespace);
+    let after: string | undefined;
+    let revision: number | undefined;
+    if (options.continueToken) {
+      const token = decodeContinue(options.continueToken);
+      after = prefix + token.start;
+      revision = token.rv;
+    } else if (options.resourceVersion && options.resourceVersion !== "0") {
+      revision = Number(options.resourceVersion);
+      if (!Number.isInteger(revision) || revision < 0) throw Errors.badRequest(`invalid resource version: ${options.resourceVersion}`);
+    }
+    const limit = options.limit && options.limit > 0 ? options.limit : 0;
+    const items: KubeObject[] = [];
+    let more = false;
+    let lastKey: string | undefined;
+    try {
+      // Filtering happens after the store's page: read pages until `limit` items matched.
+      pages: for (;;) {
+        const page = await this.storage.list(prefix, { revision, after, limit: limit ? Math.max(limit, 100) : undefined });
+        revision ??= page.revision;
+        for (let i = 0; i < page.items.length; i++) {
+          const obj = decode(r, page.items[i]);
+          lastKey = page.items[i].key;
+          if (!this.selected(obj, options)) continue;
+          items.push(obj);
+          if (limit && items.length === limit) {
+            more = i < page.items.length - 1 || page.more;
+            break pages;
+          }
+        }
+        if (!page.more || page.items.length === 0) break;
+        after = page.items[page.items.length - 1].key;
+      }
+    } catch (err) {
+      if (err instanceof StorageCompactedError) throw Errors.expired(options.resourceVersion ?? String(revision), err.compactRevision);
+      if (err instanceof StorageFutureRevisionError) {
+        throw Errors.badRequest(`Too large resource version: ${revision}, current: ${err.currentRevision}`);
+      }
+      throw err;
+    }
+    const out: ObjectList = { items, resourceVersion: String(revision) };
+    if (more && lastKey) out.continueToken = encodeContinue(revision!, lastKey.slice(prefix.length));
+    return out;
+  }
+
+  /**
+   * Watch from `resourceVersion` ("" or "0": the current objects as ADDED first). Returns a
+   * cancel function; `send` receives events, `end` is called once when the stream ends.
+   */
+  async watch(
+    r: ResourceInfo,
+    namespace: string | undefined,
+    options: ListOptions,
+    send: (event: WatchEventOut) => void,
+    end: () => void,
+  ): Promise<() => void> {
+    let from: number;
+    if (!options.resourceVersion || options.resourceVersion === "0") {
+      const current = await this.list(r, namespace, { labelSelector: options.labelSelector, fields: options.fields });
+      for (const item of current.items) send({ type: "ADDED", object: item });
+      from = Number(current.resourceVersion);
+    } else {
+      from = Number(options.resourceVersion);
+      if (!Number.isInteger(from) || from < 0) throw Errors.badRequest(`invalid resource version: ${options.resourceVersion}`);
+    }
+    const prefix = storagePrefix(r, namespace);
+    let ended = false;
+    const finish = () => {
+      if (ended) return;
+      ended = true;
+      watch.cancel();
+      end();
+    };
+    const watch = this.storage.watch(prefix, from, {
+      events: (batch) => {
+        if (ended) return;
+        for (const e of batch) {
+          const out = this.toWatchEvent(r, e, options);
+          if (out) send(out);
+        }
+      },
+      compacted: (rev) => {
+        if (ended) return;
+        send({ type: "ERROR", object: Errors.expired(String(from), rev).status as unknown as KubeObject });
+        finish();
+      },
+    });
+    return finish;
+  }
+
+  // One storage event reaches every watcher of its prefix (hundreds of informers): it is
+  // decoded, and each selector matched, once — the objects are shared and never mutated.
+  private toWatchEvent(r: ResourceInfo, e: WatchEvent, options: ListOptions): WatchEventOut | null {
+    if (e.type === "delete") {
+      if (!e.prev) return null;
+      // Keyed by the delete event's own kv: e.prev may already be shared as an earlier version.
+      const obj = decodeShared(r, e.prev, e.kv);
+      return this.selectedShared(obj, options) ? { type: "DELETED", object: obj } : null;
+    }
+    const obj = decodeShared(r, e.kv);
+    const now = this.selectedShared(obj, options);
+    const before = e.prev ? this.selectedShared(decodeShared(r, e.prev), options) : false;
+    if (now && before) return { type: "MODIFIED", object: obj };
+    if (now) return { type: "ADDED", object: obj };
+    // It left the selection: the watcher sees it go.
+    if (before) return { type: "DELETED", object: obj };
+    return null;
+  }
+
+  /** selected(), remembered per shared object and selector pair. */
+  private selectedShared(obj: KubeObject, options: ListOptions): boolean {
+    if (!options.labelSelector && !options.fields?.length) return true;
+    const key = `${options.labelSelector ?? ""}\u0000${(options.fields ?? []).map((f) => `${f.field}${f.equals ? "=" : "!="}${f.value}`).join(",")}`;
+    let memo = selections.get(obj);
+    if (!memo) selections.set(obj, (memo = new Map()));
+    let result = memo.get(key);
+    if (result === undefined) memo.set(key, (result = this.selected(obj, options)));
+    return result;
+  }
+
+  private selected(obj: KubeObject, options: ListOptions): boolean {
+    if (options.labelSelector && !this.matchLabels(options.labelSelector, obj.metadata?.labels)) return false;
+    if (options.fields?.length && !matchesFields(obj, options.fields)) return false;
+    return true;
+  }
+
+  /** The object an update stores: identity and history from `stored`, the rest from `wanted`. */
+  private merged(r: ResourceInfo, stored: KubeObject, wanted: KubeObject, subresource?: string): KubeObject {
+    const hasStatus = r.subresources.some((s) => s.name === "status");
+    let next: KubeObject;
+    if (subresource === "status") {
+      next = { ...structuredClone(stored), status: wanted.status };
+    } else {
+      next = wanted;
+      if (hasStatus) {
+        if (stored.status === undefined) delete next.status;
+        else next.status = structuredClone(stored.status);
+      }
+    }
+    const meta = (next.metadata ??= {});
+    const old = stored.metadata!;
+    next.apiVersion = groupVersion(r);
+    next.kind = r.kind;
+    meta.name = old.name;
+    if (r.namespaced) meta.namespace = old.namespace;
+    else delete meta.namespace;
+    meta.uid = old.uid;
+    meta.creationTimestamp = old.creationTimestamp;
+    if (old.deletionTimestamp) meta.deletionTimestamp = old.deletionTimestamp;
+    else delete meta.deletionTimestamp;
+    if (subresource === "status") {
+      next.metadata = { ...structuredClone(old) };
+    } else if (old.generation !== undefined || "spec" in next) {
+      const specChanged = JSON.stringify(next.spec) !== JSON.stringify(stored.spec);
+      meta.generation = (old.generation ?? 0) + (specChanged || old.generation === undefined ? 1 : 0);
+    }
+    delete next.metadata!.resourceVersion;
+    return next;
+  }
+}
+
+function encode(obj: KubeObject): Uint8Array {
+  const copy = { ...obj, metadata: { ...obj.metadata } };
+  delete copy.metadata.resourceVersion;
+  return encoder.encode(JSON.stringify(copy));
+}
+
+function decode(r: ResourceInfo, kv: KeyValue): KubeObject {
+  const obj = JSON.parse(decoder.decode(kv.value)) as KubeObject;
+  obj.apiVersion = groupVersion(r);
+  obj.kind = r.kind;
+  obj.metadata = { ...obj.metadata, resourceVersion: String(kv.modRevision) };
+  return obj;
+}
+
+const decodedEvents = new WeakMap<KeyValue, KubeObject>();
+const selections = new WeakMap<KubeObject, Map<string, boolean>>();
+
+/**
+ * decode() once per stored version. For a deletion, `deletion` is the delete event's kv: the
+ * object is the last version (`kv`) stamped with the deletion's resourceVersion.
+ */
+function decodeShared(r: ResourceInfo, kv: KeyValue, deletion?: KeyValue): KubeObject {
+  const key = deletion ?? kv;
+  let obj = decodedEvents.get(key);
+  if (!obj) {
+    obj = decode(r, kv);
+    if (deletion) obj.metadata!.resourceVersion = String(deletion.modRevision);
+    decodedEvents.set(key, obj);
+  }
+  return obj;
+}
+
+function randomSuffix(): string {
+  let out = "";
+  const bytes = crypto.getRandomValues(new Uint8Array(5));
+  for (const b of bytes) out += GENERATE_ALPHABET[b % GENERATE_ALPHABET.length];
+  return out;
+}
+
+/** The continue token: where the next page starts, and the revision the list is read at. */
+function encodeContinue(rv: number, start: string): string {
+  return btoa(JSON.stringify({ v: "meta.k8s.io/v1", rv, start }));
+}
+
+function decodeContinue(token: string): { rv: number; start: string } {
+  try {
+    const parsed = JSON.parse(atob(token)) as { rv?: unknown; start?: unknown };
+    if (typeof parsed.rv === "number" && typeof parsed.start === "string") return { rv: parsed.rv, start: parsed.start };
+  } catch {
+    // fall through
+  }
+  throw Errors.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+}

@@ -1,0 +1,426 @@
+// The API server's request handling, without HTTP: a request (method, path, query, headers,
+// body, authenticated user) in, a JSON response or a watch stream out. The Node host puts
+// it behind HTTPS; the browser sandbox can call it directly.
+import type { Storage } from "../../bindings/storage.js";
+import { RESOURCES, findResource, groupVersion, type ResourceInfo } from "./resources.js";
+import { ApiError, Errors, successStatus } from "./status.js";
+import { ObjectStore, type KubeObject, type LabelMatcher, type ListOptions, type WatchEventOut } from "./object-store.js";
+import { parseFieldSelector } from "./field-selector.js";
+import { decodeBody, decodeObject, mediaType } from "./codec.js";
+import {
+  AGGREGATED_DISCOVERY_TYPE,
+  VERSION_INFO,
+  aggregatedDiscovery,
+  apiGroup,
+  apiResourceList,
+  legacyApiGroupList,
+  legacyApiVersions,
+} from "./discovery.js";
+import { openApiV3Document, openApiV3Root } from "./openapi.js";
+import { RbacAuthorizer } from "./rbac.js";
+
+export interface UserInfo {
+  name: string;
+  groups: string[];
+}
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string | undefined>;
+  body?: Uint8Array;
+  user: UserInfo;
+}
+
+export type StreamWriter = (chunk: string) => void;
+
+export type ApiResponse =
+  | { status: number; headers: Record<string, string>; body: unknown }
+  | {
+      status: number;
+      headers: Record<string, string>;
+      /** Starts the stream; returns a function that stops it (client gone). */
+      stream: (write: StreamWriter, end: () => void) => Promise<() => void>;
+    };
+
+/** Renders objects as a meta.k8s.io/v1 Table (server-side printing). */
+export type TablePrinter = (plural: string, objects: KubeObject[], options: { now: Date; includeObject?: string }) => Record<string, unknown>;
+
+/** Applies a PATCH body of a media type to the stored object (see core/api/patch). */
+export type PatchApplier = (mediaType: string, kind: string, original: KubeObject, patch: unknown) => KubeObject;
+
+export interface ApiServerOptions {
+  storage: Storage;
+  matchLabels: LabelMatcher;
+  printTable: TablePrinter;
+  applyPatch: PatchApplier;
+  /** The address kubectl reaches us at (legacy discovery's serverAddressByClientCIDRs). */
+  serverAddress?: string;
+  now?: () => Date;
+}
+
+const JSON_TYPE = "application/json";
+const TABLE_TYPE = "application/json;as=Table;v=v1;g=meta.k8s.io";
+const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"];
+const BOOTSTRAP_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
+
+interface Target {
+  resource: ResourceInfo;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+export class ApiServer {
+  readonly store: ObjectStore;
+  private readonly now: () => Date;
+  private readonly rbac: RbacAuthorizer;
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.store = new ObjectStore(options.storage, options.matchLabels, this.now);
+    this.rbac = new RbacAuthorizer(this.store);
+  }
+
+  /** Creates the namespaces every cluster has (idempotent: kept when they exist). */
+  async bootstrap(): Promise<void> {
+    const namespaces = findResource("", "v1", "namespaces")!;
+    for (const name of BOOTSTRAP_NAMESPACES) {
+      try {
+        await this.store.create(namespaces, undefined, { metadata: { name }, spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } });
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 409)) throw err;
+      }
+    }
+  }
+
+  async handle(req: ApiRequest): Promise<ApiResponse> {
+    try {
+      return await this.route(req);
+    } catch (err) {
+      if (err instanceof ApiError) return json(err.code, err.status);
+      return json(500, Errors.internal((err as Error).message).status);
+    }
+  }
+
+  private async route(req: ApiRequest): Promise<ApiResponse> {
+    const path = req.path.replace(/\/+$/, "") || "/";
+    const accept = req.headers["accept"] ?? "";
+    if (path === "/version") return json(200, VERSION_INFO);
+    if (path === "/healthz" || path === "/livez" || path === "/readyz") return { status: 200, headers: { "content-type": "text/plain" }, body: "ok" };
+    if (path === "/api" || path === "/apis") {
+      if (accept.includes("as=APIGroupDiscoveryList") && accept.includes("v=v2")) {
+        return { status: 200, headers: { "content-type": AGGREGATED_DISCOVERY_TYPE }, body: aggregatedDiscovery(path === "/api") };
+      }
+      return json(200, path === "/api" ? legacyApiVersions(this.options.serverAddress ?? "127.0.0.1:6443") : legacyApiGroupList());
+    }
+    if (path === "/openapi/v3") return json(200, openApiV3Root());
+    if (path.startsWith("/openapi/v3/")) {
+      const doc = openApiV3Document(path.slice("/openapi/v3/".length));
+      if (!doc) throw Errors.pathNotFound();
+      return json(200, doc);
+    }
+    const parts = path.split("/").slice(1).map(decodeURIComponent);
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (parts[0] === "api" && parts[1] === "v1") {
+      group = "";
+      version = "v1";
+      rest = parts.slice(2);
+    } else if (parts[0] === "apis" && parts.length >= 2) {
+      if (parts.length === 2) {
+        const doc = apiGroup(parts[1]);
+        if (!doc) throw Errors.pathNotFound();
+        return json(200, doc);
+      }
+      group = parts[1];
+      version = parts[2];
+      rest = parts.slice(3);
+    } else {
+      throw Errors.pathNotFound();
+    }
+    if (rest.length === 0) {
+      const list = apiResourceList(group, version);
+      if (!list) throw Errors.pathNotFound();
+      return json(200, list);
+    }
+    const target = this.target(group, version, rest);
+    return this.serve(req, target);
+  }
+
+  /** [namespaces/<ns>/]<plural>[/<name>[/<subresource>]] */
+  private target(group: string, version: string, rest: string[]): Target {
+    let namespace: string | undefined;
+    if (rest[0] === "namespaces" && rest.length >= 3) {
+      // /namespaces/<ns>/<plural>/…, except the Namespace's own /namespaces/<name>/status.
+      const namespaceSubresource = group === "" && rest.length === 3 && NAMESPACE_SUBRESOURCES.has(rest[2]);
+      if (!namespaceSubresource) {
+        namespace = rest[1];
+        rest = rest.slice(2);
+      }
+    }
+    const resource = findResource(group, version, rest[0]);
+    if (!resource) throw Errors.pathNotFound();
+    if (namespace !== undefined && !resource.namespaced) throw Errors.pathNotFound();
+    const name = rest[1];
+    const subresource = rest[2];
+    if (rest.length > 3) throw Errors.pathNotFound();
+    if (subresource && !resource.subresources.some((s) => s.name === subresource)) throw Errors.pathNotFound();
+    return { resource, namespace, name, subresource };
+  }
+
+  /** The RBAC verb of a resource request. */
+  private verb(req: ApiRequest, t: Target): string {
+    const watching = req.query.get("watch") === "true" || req.query.get("watch") === "1";
+    switch (req.method) {
+      case "GET":
+        return t.name ? "get" : watching ? "watch" : "list";
+      case "POST":
+        return "create";
+      case "PUT":
+        return "update";
+      case "PATCH":
+        return "patch";
+      case "DELETE":
+        return t.name ? "delete" : "deletecollection";
+      default:
+        return req.method.toLowerCase();
+    }
+  }
+
+  private async serve(req: ApiRequest, t: Target): Promise<ApiResponse> {
+    const { resource: r, namespace, name, subresource } = t;
+    const verb = this.verb(req, t);
+    const scopeNamespace = r.plural === "namespaces" ? name : namespace;
+    if (!(await this.rbac.allowed(req.user, { verb, group: r.group, resource: r.plural, subresource, namespace: scopeNamespace, name }))) {
+      throw Errors.forbidden(req.user.name, verb, r, scopeNamespace, name);
+    }
+    const q = req.query;
+    const dryRun = q.get("dryRun") === "All";
+    switch (req.method) {
+      case "GET": {
+        if (name) {
+          if (q.get("watch") === "true" || q.get("watch") === "1") throw Errors.methodNotAllowed();
+          const obj = await this.store.get(r, namespace, name);
+          return this.objectResponse(req, r, obj, 200);
+        }
+        const options = this.listOptions(r, q);
+        if (q.get("watch") === "true" || q.get("watch") === "1") return this.watchResponse(req, r, namespace, options);
+        const list = await this.store.list(r, namespace, options);
+        return this.listResponse(req, r, list.items, list.resourceVersion, list.continueToken);
+      }
+      case "POST": {
+        if (name) throw Errors.methodNotAllowed();
+        const obj = decodeObject(req.body, req.headers["content-type"]);
+        this.checkKind(r, obj);
+        if (r.namespaced) await this.admitNamespace(r, namespace ?? obj.metadata?.namespace, obj.metadata?.name ?? obj.metadata?.generateName ?? "");
+        const created = await this.store.create(r, namespace, obj, { dryRun });
+        return this.objectResponse(req, r, created, 201);
+      }
+      case "PUT": {
+        if (!name) throw Errors.methodNotAllowed();
+        const obj = decodeObject(req.body, req.headers["content-type"]);
+        this.checkKind(r, obj);
+        const updated = await this.store.update(r, namespace, name, obj, { subresource, dryRun });
+        return this.objectResponse(req, r, updated, 200);
+      }
+      case "PATCH": {
+        if (!name) throw Errors.methodNotAllowed();
+        const type = mediaType(req.headers["content-type"]);
+        const patch = decodeBody(req.body, req.headers["content-type"], PATCH_TYPES);
+        const patched = await this.store.modify(r, namespace, name, (current) => this.options.applyPatch(type, r.kind, current, patch), { subresource, dryRun });
+        return this.objectResponse(req, r, patched, 200);
+      }
+      case "DELETE": {
+        if (!name) return this.deleteCollection(req, r, namespace);
+        const options = this.deleteOptions(req);
+        if (r.plural === "namespaces") return this.deleteNamespace(req, r, name, dryRun);
+        const { object, deleted } = await this.store.delete(r, namespace, name, { ...options, dryRun });
+        if (!deleted) return this.objectResponse(req, r, object, 200);
+        return json(200, successStatus(r, name, object.metadata?.uid));
+      }
+      default:
+        throw Errors.methodNotAllowed();
+    }
+  }
+
+  private listOptions(r: ResourceInfo, q: URLSearchParams): ListOptions {
+    const labelSelector = q.get("labelSelector") ?? undefined;
+    if (labelSelector) {
+      try {
+        this.options.matchLabels(labelSelector, {});
+      } catch (err) {
+        throw Errors.badRequest(`unable to parse requirement: ${(err as Error).message}`);
+      }
+    }
+    const limit = q.get("limit") ? Number(q.get("limit")) : undefined;
+    return {
+      labelSelector,
+      fields: parseFieldSelector(r.plural, q.get("fieldSelector")),
+      limit: limit && Number.isFinite(limit) ? limit : undefined,
+      continueToken: q.get("continue") ?? undefined,
+      resourceVersion: q.get("resourceVersion") ?? undefined,
+    };
+  }
+
+  private deleteOptions(req: ApiRequest): { resourceVersion?: string; uid?: string } {
+    if (!req.body || req.body.length === 0) return {};
+    const body = decodeBody(req.body, req.headers["content-type"], ["application/json", "application/yaml"]) as {
+      preconditions?: { resourceVersion?: string; uid?: string };
+    } | null;
+    return { resourceVersion: body?.preconditions?.resourceVersion, uid: body?.preconditions?.uid };
+  }
+
+  /** The object's kind and apiVersion, when given, must be this resource's. */
+  private checkKind(r: ResourceInfo, obj: KubeObject): void {
+    const expected = groupVersion(r);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== expected) {
+      throw Errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected})`);
+    }
+    if (obj.kind !== undefined && obj.kind !== r.kind) {
+      throw Errors.badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${r.kind})`);
+    }
+  }
+
+  /** NamespaceLifecycle admission: no new objects in a missing or terminating namespace. */
+  private async admitNamespace(r: ResourceInfo, namespace: string | undefined, name: string): Promise<void> {
+    if (!namespace) throw Errors.badRequest("the server could not find the requested resource: namespace is required");
+    const namespaces = findResource("", "v1", "namespaces")!;
+    let ns: KubeObject;
+    try {
+      ns = await this.store.get(namespaces, undefined, namespace);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) throw Errors.namespaceNotFound(namespace);
+      throw err;
+    }
+    if (ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === "Terminating") {
+      throw Errors.namespaceTerminating(r, name, namespace);
+    }
+  }
+
+  /**
+   * Deleting a namespace removes what it holds, then the namespace (the namespace
+   * controller's work, done at once until the controllers issue brings the real one).
+   */
+  private async deleteNamespace(req: ApiRequest, r: ResourceInfo, name: string, dryRun: boolean): Promise<ApiResponse> {
+    const ns = await this.store.get(r, undefined, name);
+    if (dryRun) return this.objectResponse(req, r, ns, 200);
+    for (const resource of RESOURCES) {
+      if (!resource.namespaced) continue;
+      const list = await this.store.list(resource, name);
+      for (const item of list.items) {
+        try {
+          await this.store.delete(resource, name, item.metadata!.name!);
+        } catch (err) {
+          if (!(err instanceof ApiError && err.code === 404)) throw err;
+        }
+      }
+    }
+    const { object } = await this.store.delete(r, undefined, name);
+    return json(200, successStatus(r, name, object.metadata?.uid));
+  }
+
+  private async deleteCollection(req: ApiRequest, r: ResourceInfo, namespace: string | undefined): Promise<ApiResponse> {
+    if (!r.verbs.includes("deletecollection")) throw Errors.methodNotAllowed();
+    const options = this.listOptions(r, req.query);
+    const list = await this.store.list(r, namespace, { labelSelector: options.labelSelector, fields: options.fields });
+    const deleted: KubeObject[] = [];
+    for (const item of list.items) {
+      try {
+        const result = await this.store.delete(r, namespace ?? item.metadata?.namespace, item.metadata!.name!);
+        deleted.push(result.object);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 404)) throw err;
+      }
+    }
+    return json(200, { kind: `${r.kind}List`, apiVersion: groupVersion(r), metadata: {}, items: deleted });
+  }
+
+  private wantsTable(req: ApiRequest): boolean {
+    const accept = req.headers["accept"] ?? "";
+    return accept.includes("as=Table");
+  }
+
+  private objectResponse(req: ApiRequest, r: ResourceInfo, obj: KubeObject, status: number): ApiResponse {
+    if (this.wantsTable(req)) {
+      const table = this.options.printTable(r.plural, [obj], { now: this.now(), includeObject: req.query.get("includeObject") ?? undefined });
+      (table.metadata as Record<string, unknown>) = { resourceVersion: obj.metadata?.resourceVersion };
+      return { status, headers: { "content-type": TABLE_TYPE }, body: table };
+    }
+    return json(status, obj);
+  }
+
+  private listResponse(req: ApiRequest, r: ResourceInfo, items: KubeObject[], resourceVersion: string, continueToken?: string): ApiResponse {
+    const metadata: Record<string, unknown> = { resourceVersion };
+    if (continueToken) metadata.continue = continueToken;
+    if (this.wantsTable(req)) {
+      const table = this.options.printTable(r.plural, items, { now: this.now(), includeObject: req.query.get("includeObject") ?? undefined });
+      table.metadata = metadata;
+      return { status: 200, headers: { "content-type": TABLE_TYPE }, body: table };
+    }
+    return json(200, { kind: `${r.kind}List`, apiVersion: groupVersion(r), metadata, items });
+  }
+
+  private watchResponse(req: ApiRequest, r: ResourceInfo, namespace: string | undefined, options: ListOptions): ApiResponse {
+    const table = this.wantsTable(req);
+    const includeObject = req.query.get("includeObject") ?? undefined;
+    const timeoutSeconds = Number(req.query.get("timeoutSeconds") ?? "0");
+    const bookmarks = req.query.get("allowWatchBookmarks") === "true";
+    const render = (e: WatchEventOut): string => {
+      if (!table || e.type === "ERROR" || e.type === "BOOKMARK") return serializedEvent(e.type, e.object);
+      return JSON.stringify({ type: e.type, object: this.options.printTable(r.plural, [e.object], { now: this.now(), includeObject }) }) + "\n";
+    };
+    return {
+      status: 200,
+      headers: { "content-type": table ? TABLE_TYPE : JSON_TYPE, "transfer-encoding": "chunked" },
+      stream: async (write, end) => {
+        let lastRevision = options.resourceVersion ?? "0";
+        const timers: ReturnType<typeof setTimeout>[] = [];
+        const stop = await this.store.watch(
+          r,
+          namespace,
+          options,
+          (e) => {
+            lastRevision = e.object.metadata?.resourceVersion ?? lastRevision;
+            write(render(e));
+          },
+          () => {
+            for (const t of timers) clearTimeout(t);
+            end();
+          },
+        );
+        if (timeoutSeconds > 0) timers.push(setTimeout(stop, timeoutSeconds * 1000));
+        if (bookmarks) {
+          const tick = () => {
+            write(JSON.stringify({ type: "BOOKMARK", object: { kind: r.kind, apiVersion: groupVersion(r), metadata: { resourceVersion: lastRevision } } }) + "\n");
+            timers.push(setTimeout(tick, 30_000));
+          };
+          timers.push(setTimeout(tick, 30_000));
+        }
+        return () => {
+          for (const t of timers) clearTimeout(t);
+          stop();
+        };
+      },
+    };
+  }
+}
+
+// Watchers of one prefix receive the same shared objects (see ObjectStore.toWatchEvent):
+// each event line is serialized once, not once per watcher.
+const serialized = new WeakMap<object, Map<string, string>>();
+
+function serializedEvent(type: string, object: object): string {
+  let byType = serialized.get(object);
+  if (!byType) serialized.set(object, (byType = new Map()));
+  let line = byType.get(type);
+  if (line === undefined) byType.set(type, (line = JSON.stringify({ type, object }) + "\n"));
+  return line;
+}
+
+function json(status: number, body: unknown): ApiResponse {
+  return { status, headers: { "content-type": JSON_TYPE }, body };
+}

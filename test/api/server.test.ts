@@ -1,0 +1,78 @@
+// The API server's request handling without HTTP (what the browser sandbox will call):
+// routing, discovery, bad input answered with Kubernetes Statuses, nothing half-written.
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadCore, type Core } from "../../dist/core/index.js";
+import { MemoryStorage } from "../../hosts/browser/memory-storage.js";
+import { createApiServer } from "../../core/api/index.js";
+import type { ApiServer, ApiRequest } from "../../core/api/server.js";
+
+let core: Core;
+let api: ApiServer;
+beforeAll(async () => {
+  core = await loadCore();
+  api = createApiServer({ storage: new MemoryStorage(), core: core as never, now: () => new Date("2026-11-23T10:00:00Z") });
+  await api.bootstrap();
+});
+
+const admin = { name: "kubernetes-admin", groups: ["system:masters", "system:authenticated"] };
+const encode = (s: string) => new TextEncoder().encode(s);
+
+async function call(method: string, url: string, body?: string | Uint8Array, headers: Record<string, string> = {}) {
+  const u = new URL(url, "https://x");
+  const req: ApiRequest = {
+    method,
+    path: u.pathname,
+    query: u.searchParams,
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? encode(body) : body,
+    user: admin,
+  };
+  const res = await api.handle(req);
+  if ("stream" in res) throw new Error("unexpected stream");
+  return res as { status: number; headers: Record<string, string>; body: Record<string, unknown> };
+}
+
+describe("discovery", () => {
+  it("aggregated discovery needs the exact Content-Type; legacy lists follow", async () => {
+    const agg = await call("GET", "/apis", undefined, { accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json" });
+    expect(agg.headers["content-type"]).toBe("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+    const names = (agg.body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name);
+    expect(names).toEqual(["apps", "batch", "discovery.k8s.io", "events.k8s.io", "networking.k8s.io", "coordination.k8s.io", "rbac.authorization.k8s.io", "scheduling.k8s.io"]);
+    const legacy = await call("GET", "/apis/apps/v1");
+    const resources = (legacy.body.resources as { name: string; kind: string; group?: string }[]).map((r) => `${r.name}:${r.kind}${r.group ? `@${r.group}` : ""}`);
+    expect(resources).toContain("deployments/scale:Scale@autoscaling");
+    expect((await call("GET", "/version")).body).toMatchObject({ major: "1", minor: "32" });
+  });
+});
+
+describe("bad input gets a 4xx Status and stores nothing", () => {
+  it("malformed JSON, YAML, a wrong media type, a body over 3 MiB, a mismatched kind, an unknown path", async () => {
+    const before = await call("GET", "/api/v1/namespaces/default/configmaps");
+    const cases: [string, string, string | Uint8Array, Record<string, string>, number, string][] = [
+      ["POST", "/api/v1/namespaces/default/configmaps", '{"metadata": {"name": "x"', {}, 400, "BadRequest"],
+      ["POST", "/api/v1/namespaces/default/configmaps", "metadata: [unclosed", { "content-type": "application/yaml" }, 400, "BadRequest"],
+      ["POST", "/api/v1/namespaces/default/configmaps", '{"metadata":{"name":"x"}}', { "content-type": "text/plain" }, 415, "UnsupportedMediaType"],
+      ["POST", "/api/v1/namespaces/default/configmaps", encode(`{"metadata":{"name":"big"},"data":{"a":"${"x".repeat(3 * 1024 * 1024)}"}}`), {}, 413, "RequestEntityTooLarge"],
+      ["POST", "/api/v1/namespaces/default/configmaps", '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"}}', {}, 400, "BadRequest"],
+      ["POST", "/api/v1/namespaces/default/configmaps", '["not", "an", "object"]', {}, 400, "BadRequest"],
+      ["POST", "/api/v1/namespaces/default/widgets", '{"metadata":{"name":"x"}}', {}, 404, "NotFound"],
+      ["PATCH", "/api/v1/namespaces/default/configmaps/absent", '{"data":{}}', { "content-type": "application/merge-patch+json" }, 404, "NotFound"],
+    ];
+    for (const [method, url, body, headers, code, reason] of cases) {
+      const res = await call(method, url, body, headers);
+      expect([res.status, res.body.kind, res.body.reason], `${method} ${url} ${JSON.stringify(headers)}`).toEqual([code, "Status", reason]);
+    }
+    const after = await call("GET", "/api/v1/namespaces/default/configmaps");
+    expect(after.body.items).toEqual(before.body.items);
+  });
+
+  it("a patch that does not apply is a 422, and the object is unchanged", async () => {
+    const created = await call("POST", "/api/v1/namespaces/default/configmaps", '{"metadata":{"name":"p"},"data":{"a":"1"}}');
+    expect(created.status).toBe(201);
+    const res = await call("PATCH", "/api/v1/namespaces/default/configmaps/p", '[{"op":"test","path":"/data/a","value":"2"}]', { "content-type": "application/json-patch+json" });
+    expect(res.status).toBe(422);
+    const now = await call("GET", "/api/v1/namespaces/default/configmaps/p");
+    expect(now.body.data).toEqual({ a: "1" });
+    expect((now.body.metadata as { resourceVersion: string }).resourceVersion).toBe((created.body.metadata as { resourceVersion: string }).resourceVersion);
+  });
+});

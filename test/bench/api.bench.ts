@@ -1,0 +1,168 @@
+/**
+ * npm run bench: the API server on loopback. Starts `kubeling up` (the real command, HTTPS,
+ * the embedded store) in a temporary data dir, measures its idle RSS, then drives it from
+ * this process over keep-alive HTTPS with the admin's client certificate: creates
+ * (16 in flight), gets, a list of everything, and a watch fan-out to 1,000 watchers.
+ * Bounded: KUBELING_BENCH_API_OBJECTS objects (default 3,000), at most ~60 s per phase.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Agent, request } from "node:https";
+
+const OBJECTS = Number(process.env.KUBELING_BENCH_API_OBJECTS ?? 3000);
+const WATCHERS = Number(process.env.KUBELING_BENCH_API_WATCHERS ?? 1000);
+const INFLIGHT = Number(process.env.KUBELING_BENCH_API_INFLIGHT ?? 16);
+const dir = mkdtempSync(join(tmpdir(), "kubeling-bench-api-"));
+const port = 21000 + Math.floor(Math.random() * 20000);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+const child = spawn(process.execPath, [...(process.env.KUBELING_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), "dist/hosts/node/cli.js", "up", "--data-dir", dir, "--port", String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+let out = "";
+child.stdout!.on("data", (d) => (out += d));
+const deadline = Date.now() + 20_000;
+while (!out.includes("API server listening")) {
+  if (Date.now() > deadline || child.exitCode !== null) throw new Error(`kubeling up did not start: ${out}`);
+  await new Promise((r) => setTimeout(r, 50));
+}
+await new Promise((r) => setTimeout(r, 2000));
+const idleRss = rssMiB(child.pid!);
+
+const pki = join(dir, "pki");
+const agent = new Agent({
+  keepAlive: true,
+  maxSockets: 64,
+  ca: readFileSync(join(pki, "ca.crt")),
+  cert: readFileSync(join(pki, "admin.crt")),
+  key: readFileSync(join(pki, "admin.key")),
+});
+
+function call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string; ms: number }> {
+  const started = performance.now();
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, method, path, agent, headers: data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {} }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, ms: performance.now() - started }));
+    });
+    req.on("error", reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+async function pool<T>(count: number, inFlight: number, job: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await job(i);
+      }
+    }),
+  );
+  return results;
+}
+
+const rows: string[] = [];
+const record = (what: string, count: number, seconds: number, latencies?: number[]) => {
+  const sorted = latencies ? [...latencies].sort((a, b) => a - b) : undefined;
+  rows.push(`| ${what} | ${count} | ${(count / seconds).toFixed(0)} | ${sorted ? percentile(sorted, 50).toFixed(2) : "–"} | ${sorted ? percentile(sorted, 99).toFixed(2) : "–"} |`);
+};
+
+const configmap = (i: number) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${i}`, labels: { bench: "api", n: String(i % 10) } }, data: { value: "x".repeat(200) } });
+
+// Watch fan-out: WATCHERS streams on configmaps in default, opened before the creates.
+let watchEvents = 0;
+const firstSeen = new Map<string, number>();
+const lastSeen = new Map<string, number>();
+const sentAt = new Map<string, number>();
+const watchAgent = new Agent({ keepAlive: true, maxSockets: Infinity, ca: readFileSync(join(pki, "ca.crt")), cert: readFileSync(join(pki, "admin.crt")), key: readFileSync(join(pki, "admin.key")) });
+const watchers: ReturnType<typeof request>[] = [];
+const WATCHED = 100;
+await pool(WATCHERS, 50, (w) =>
+  new Promise<void>((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, method: "GET", path: "/api/v1/namespaces/default/configmaps?watch=true&labelSelector=bench%3Dwatched&resourceVersion=1", agent: watchAgent }, (res) => {
+      res.setEncoding("utf8");
+      let buffered = "";
+      res.on("data", (chunk: string) => {
+        buffered += chunk;
+        const lines = buffered.split("\n");
+        buffered = lines.pop()!;
+        for (const line of lines) {
+          if (!line) continue;
+          const name = (JSON.parse(line) as { object: { metadata: { name: string } } }).object.metadata.name;
+          const t = performance.now();
+          watchEvents++;
+          if (!firstSeen.has(name)) firstSeen.set(name, t);
+          lastSeen.set(name, t);
+        }
+      });
+      resolve();
+    });
+    req.on("error", reject);
+    req.end();
+    watchers.push(req);
+    void w;
+  }),
+);
+const rssWithWatchers = rssMiB(child.pid!);
+
+// Creates, 16 in flight.
+let t0 = performance.now();
+const creates = await pool(OBJECTS, INFLIGHT, (i) => call("POST", "/api/v1/namespaces/default/configmaps", configmap(i)));
+record(`create (${INFLIGHT} in flight)`, OBJECTS, (performance.now() - t0) / 1000, creates.map((r) => r.ms));
+if (creates.some((r) => r.status !== 201)) throw new Error(`a create failed: ${creates.find((r) => r.status !== 201)!.text}`);
+
+// Gets, one at a time.
+t0 = performance.now();
+const gets = await pool(Math.min(OBJECTS, 2000), 1, (i) => call("GET", `/api/v1/namespaces/default/configmaps/cm-${i}`));
+record("get (sequential)", gets.length, (performance.now() - t0) / 1000, gets.map((r) => r.ms));
+
+// Lists of everything, and with a label selector (matched by the Wasm core).
+t0 = performance.now();
+const lists = await pool(10, 1, () => call("GET", "/api/v1/namespaces/default/configmaps"));
+record(`list ${OBJECTS} objects`, lists.length, (performance.now() - t0) / 1000, lists.map((r) => r.ms));
+t0 = performance.now();
+const selected = await pool(10, 1, () => call("GET", "/api/v1/namespaces/default/configmaps?labelSelector=n%20in%20(1,2),bench%3Dapi"));
+record(`list with labelSelector (${OBJECTS} scanned)`, selected.length, (performance.now() - t0) / 1000, selected.map((r) => r.ms));
+
+// Watch fan-out: WATCHED creates, each to be seen by every watcher.
+t0 = performance.now();
+await pool(WATCHED, 4, async (i) => {
+  sentAt.set(`watched-${i}`, performance.now());
+  return call("POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: `watched-${i}`, labels: { bench: "watched" } } });
+});
+const fanoutDeadline = Date.now() + 60_000;
+while (watchEvents < WATCHED * WATCHERS && Date.now() < fanoutDeadline) await new Promise((r) => setTimeout(r, 20));
+const fanoutSeconds = (performance.now() - t0) / 1000;
+const delivery = [...lastSeen].map(([name, t]) => t - sentAt.get(name)!);
+record(`watch events delivered (${WATCHERS} watchers × ${WATCHED} creates)`, watchEvents, fanoutSeconds, delivery);
+const rssAfter = rssMiB(child.pid!);
+
+for (const w of watchers) w.destroy();
+child.kill("SIGINT");
+await new Promise((r) => child.once("exit", r));
+rmSync(dir, { recursive: true, force: true });
+agent.destroy();
+watchAgent.destroy();
+
+console.log(`\nAPI server benchmark — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, kubeling up on loopback HTTPS, embedded store`);
+console.log("| operation | count | per second | p50 ms | p99 ms |");
+console.log("|---|---:|---:|---:|---:|");
+for (const row of rows) console.log(row);
+console.log(`\nwatch delivery: p50/p99 is the time from a create being sent until the last of ${WATCHERS} watchers saw it`);
+console.log(`RSS of kubeling up: idle ${idleRss.toFixed(0)} MiB, with ${WATCHERS} watchers ${rssWithWatchers.toFixed(0)} MiB, after the run ${rssAfter.toFixed(0)} MiB (target idle < 150 MB)`);
+console.log(`targets: ≥ 2,000 creates/s, p99 < 50 ms for single-object calls`);
