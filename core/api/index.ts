@@ -43,6 +43,7 @@ export function createApiServer(options: CreateApiServerOptions): ApiServer {
   return new ApiServer({
     storage: options.storage,
     matchLabels: (selector, labels) => options.core.labels.matches(selector, labels ?? {}),
+    selectorString: (selector) => options.core.labels.labelSelectorAsString(selector as never),
     printTable: printTable as unknown as TablePrinter,
     applyPatch,
     serverAddress: options.serverAddress,

@@ -55,6 +55,8 @@ export interface ApiServerOptions {
   matchLabels: LabelMatcher;
   printTable: TablePrinter;
   applyPatch: PatchApplier;
+  /** metav1.LabelSelector → its canonical string (Scale's status.selector). */
+  selectorString: (selector: unknown) => string;
   /** The address kubectl reaches us at (legacy discovery's serverAddressByClientCIDRs). */
   serverAddress?: string;
   now?: () => Date;
@@ -200,6 +202,7 @@ export class ApiServer {
     }
     const q = req.query;
     const dryRun = q.get("dryRun") === "All";
+    if (subresource === "scale" && name) return this.serveScale(req, r, namespace, name, dryRun);
     switch (req.method) {
       case "GET": {
         if (name) {
@@ -245,6 +248,50 @@ export class ApiServer {
       default:
         throw Errors.methodNotAllowed();
     }
+  }
+
+  /**
+   * The /scale subresource (autoscaling/v1 Scale): a view of spec.replicas, status.replicas
+   * and the selector. PUT carries the object's resourceVersion as a precondition; PATCH
+   * patches the Scale, then writes its spec.replicas back.
+   */
+  private async serveScale(req: ApiRequest, r: ResourceInfo, namespace: string | undefined, name: string, dryRun: boolean): Promise<ApiResponse> {
+    const toScale = (obj: KubeObject) => {
+      const spec = (obj.spec ?? {}) as { replicas?: number; selector?: unknown };
+      const status = (obj.status ?? {}) as { replicas?: number };
+      const m = obj.metadata!;
+      return {
+        kind: "Scale",
+        apiVersion: "autoscaling/v1",
+        metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+        spec: { replicas: spec.replicas ?? 1 },
+        status: { replicas: status.replicas ?? 0, selector: spec.selector ? this.options.selectorString(spec.selector) : "" },
+      };
+    };
+    const withReplicas = (obj: KubeObject, replicas: unknown, resourceVersion?: string): KubeObject => {
+      if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0) {
+        throw Errors.invalid("Scale", "autoscaling", name, [{ reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, field: "spec.replicas" }]);
+      }
+      return { ...obj, spec: { ...(obj.spec as object), replicas }, metadata: { ...obj.metadata, resourceVersion: resourceVersion ?? obj.metadata!.resourceVersion } };
+    };
+    if (req.method === "GET") return json(200, toScale(await this.store.get(r, namespace, name)));
+    if (req.method === "PUT") {
+      const scale = decodeObject(req.body, req.headers["content-type"]) as { spec?: { replicas?: unknown } } & KubeObject;
+      const rv = scale.metadata?.resourceVersion;
+      const updated = await this.store.modify(r, namespace, name, (current) => withReplicas(current, scale.spec?.replicas, rv), { dryRun });
+      return json(200, toScale(updated));
+    }
+    if (req.method === "PATCH") {
+      const type = mediaType(req.headers["content-type"]);
+      const patch = decodeBody(req.body, req.headers["content-type"], PATCH_TYPES);
+      const updated = await this.store.modify(r, namespace, name, (current) => {
+        const patched = this.options.applyPatch(type === "application/strategic-merge-patch+json" ? "application/merge-patch+json" : type, "Scale", toScale(current) as unknown as KubeObject, patch);
+        const rv = (patched.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+        return withReplicas(current, (patched.spec as { replicas?: unknown } | undefined)?.replicas, rv !== current.metadata!.resourceVersion ? rv : undefined);
+      }, { dryRun });
+      return json(200, toScale(updated));
+    }
+    throw Errors.methodNotAllowed();
   }
 
   private listOptions(r: ResourceInfo, q: URLSearchParams): ListOptions {

@@ -143,6 +143,17 @@ describe("kubectl 1.32 against kubeling up", () => {
     expect(dep.metadata.generation).toBe(2);
   });
 
+  it("scale: the /scale subresource, with --current-replicas as a precondition", () => {
+    const scaled = kubectl(["scale", "deployment", "web", "-n", "shop", "--replicas=5"]);
+    expect(scaled.out.trim(), scaled.err).toBe("deployment.apps/web scaled");
+    expect(kubectl(["get", "deploy", "web", "-n", "shop", "-o", "jsonpath={.spec.replicas}"]).out).toBe("5");
+    const wrong = kubectl(["scale", "deployment", "web", "-n", "shop", "--current-replicas=4", "--replicas=6"]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err.trim()).toBe("error: Expected replicas to be 4, was 5");
+    expect(kubectl(["scale", "deployment", "web", "-n", "shop", "--current-replicas=5", "--replicas=3"]).out.trim()).toBe("deployment.apps/web scaled");
+    expect(kubectl(["get", "--raw", "/apis/apps/v1/namespaces/shop/deployments/web/scale"]).out).toMatch(/"kind":"Scale".*"spec":\{"replicas":3\}.*"selector":"app=web"/);
+  });
+
   it("errors read as kubectl users know them: invalid name, missing namespace, conflict", () => {
     const bad = kubectl(["create", "-f", manifest("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n")]);
     expect(bad.code).toBe(1);
