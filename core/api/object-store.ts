@@ -20,6 +20,7 @@ import { ApiError, Errors } from "./status.js";
 import { validateName } from "./validation.js";
 import { type FieldRequirement, matchesFields } from "./field-selector.js";
 import type { ObjectMeta } from "../types/meta.js";
+import { applyDefaults } from "./defaults.js";
 
 export type KubeObject = Record<string, unknown> & {
   apiVersion?: string;
@@ -92,7 +93,8 @@ export class ObjectStore {
     meta.uid = crypto.randomUUID();
     meta.creationTimestamp = timestamp(this.now());
     delete meta.deletionTimestamp;
-    if ("spec" in obj) meta.generation = 1;
+    applyDefaults(r.kind, obj);
+    if ("spec" in obj && r.kind !== "Namespace") meta.generation = 1;
     else delete meta.generation;
     if (options.dryRun) return obj;
     const result = await this.storage.create(storageKey(r, meta.namespace, meta.name!), encode(obj));
@@ -121,6 +123,7 @@ export class ObjectStore {
     if (meta.name && meta.name !== name) throw Errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
     if (meta.resourceVersion && meta.resourceVersion !== String(kv.modRevision)) throw Errors.conflict(r, name);
     const next = this.merged(r, stored, wanted, options.subresource);
+    applyDefaults(r.kind, next);
     if (options.dryRun) return next;
     const result = await this.storage.update(key, encode(next), kv.modRevision);
     if (!result.ok) throw Errors.conflict(r, name);

@@ -3,7 +3,9 @@
 // LMDB in DIR/store, or etcd), serves the API over HTTPS until Ctrl-C.
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { EncryptingStorage } from "../../core/storage/encrypting-storage.js";
 import type { Server } from "node:https";
 import { loadCore } from "../../core/index.js";
 import { createApiServer } from "../../core/api/index.js";
@@ -48,7 +50,12 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const { pki, created } = await loadOrCreatePki(join(options.dataDir, "pki"));
   log(created ? `generated a CA and certificates in ${join(options.dataDir, "pki")}` : `using certificates in ${join(options.dataDir, "pki")}`);
-  const storage: Storage = options.etcd?.length ? new EtcdStorage(options.etcd) : new LmdbStorage(join(options.dataDir, "store"));
+  const inner: Storage = options.etcd?.length ? new EtcdStorage(options.etcd) : new LmdbStorage(join(options.dataDir, "store"));
+  // Secrets are encrypted at rest with a key made at the first start (servers sharing one
+  // etcd must share this file).
+  const keyFile = join(options.dataDir, "pki", "encryption.key");
+  if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32), { mode: 0o600 });
+  const storage: Storage = await EncryptingStorage.create(inner, new Uint8Array(readFileSync(keyFile)));
   log(options.etcd?.length ? `storage: etcd at ${options.etcd.join(", ")}` : `storage: embedded, in ${join(options.dataDir, "store")}`);
   const core = await loadCore();
   const api = createApiServer({ storage, core, serverAddress: `127.0.0.1:${options.port}` });

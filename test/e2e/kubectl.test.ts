@@ -154,6 +154,19 @@ describe("kubectl 1.32 against kubeling up", () => {
     expect(kubectl(["get", "--raw", "/apis/apps/v1/namespaces/shop/deployments/web/scale"]).out).toMatch(/"kind":"Scale".*"spec":\{"replicas":3\}.*"selector":"app=web"/);
   });
 
+  it("secrets are encrypted at rest and read back in clear", () => {
+    const secret = manifest("secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  note: x\ndata:\n  password: aHVudGVyMg==\n");
+    expect(kubectl(["create", "-f", secret]).out.trim()).toBe("secret/db created");
+    expect(kubectl(["get", "secret", "db", "-o", "jsonpath={.data.password}"]).out).toBe("aHVudGVyMg==");
+    // stringData is merged into data, base64-encoded, and not stored itself.
+    expect(kubectl(["get", "secret", "db", "-o", "jsonpath={.data.note}|{.stringData}|{.type}"]).out).toBe("eA==||Opaque");
+    expect(kubectl(["get", "namespace", "shop"]).out).toMatch(/^shop\s+Active\s+/m);
+    // The store's files never hold the value (LMDB keeps values as written).
+    const files = readFileSync(join(dataDir, "store", "data.mdb"));
+    expect(files.includes("aHVudGVyMg==")).toBe(false);
+    expect(files.includes("k8s:enc:aesgcm:v1:key1:")).toBe(true);
+  });
+
   it("errors read as kubectl users know them: invalid name, missing namespace, conflict", () => {
     const bad = kubectl(["create", "-f", manifest("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n")]);
     expect(bad.code).toBe(1);

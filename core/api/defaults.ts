@@ -1,0 +1,37 @@
+// Defaulting that kube-apiserver does on write, for the fields kubectl shows or relies on.
+// Runs on the object about to be stored (create and update).
+import type { KubeObject } from "./object-store.js";
+
+type Defaulter = (obj: KubeObject) => void;
+
+/** base64 of a string's UTF-8 bytes, without Node's Buffer. */
+function base64Utf8(text: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+const DEFAULTERS: Record<string, Defaulter> = {
+  // Secret: stringData is write-only, merged into data (base64) and dropped; type Opaque.
+  Secret(obj) {
+    const stringData = obj.stringData as Record<string, string> | undefined;
+    if (stringData && typeof stringData === "object") {
+      const data = { ...((obj.data as Record<string, string> | undefined) ?? {}) };
+      for (const [k, v] of Object.entries(stringData)) data[k] = base64Utf8(String(v));
+      obj.data = data;
+    }
+    delete obj.stringData;
+    obj.type ??= "Opaque";
+  },
+  // Namespace: the "kubernetes" finalizer and phase Active.
+  Namespace(obj) {
+    const spec = (obj.spec ??= {}) as { finalizers?: string[] };
+    spec.finalizers ??= ["kubernetes"];
+    const status = (obj.status ??= {}) as { phase?: string };
+    status.phase ??= obj.metadata?.deletionTimestamp ? "Terminating" : "Active";
+  },
+};
+
+export function applyDefaults(kind: string, obj: KubeObject): void {
+  DEFAULTERS[kind]?.(obj);
+}
