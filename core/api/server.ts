@@ -18,6 +18,8 @@ import {
 } from "./discovery.js";
 import { openApiV3Document, openApiV3Root } from "./openapi.js";
 import { RbacAuthorizer } from "./rbac.js";
+import { apply, recordUpdate } from "./field-manager.js";
+import { timestamp } from "./object-store.js";
 
 export interface UserInfo {
   name: string;
@@ -65,6 +67,7 @@ export interface ApiServerOptions {
 const JSON_TYPE = "application/json";
 const TABLE_TYPE = "application/json;as=Table;v=v1;g=meta.k8s.io";
 const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"];
+const APPLY_TYPE = "application/apply-patch+yaml";
 const BOOTSTRAP_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
 
@@ -220,6 +223,7 @@ export class ApiServer {
         const obj = decodeObject(req.body, req.headers["content-type"]);
         this.checkKind(r, obj);
         if (r.namespaced) await this.admitNamespace(r, namespace ?? obj.metadata?.namespace, obj.metadata?.name ?? obj.metadata?.generateName ?? "");
+        recordUpdate(r.kind, groupVersion(r), null, obj, this.manager(req), timestamp(this.now()));
         const created = await this.store.create(r, namespace, obj, { dryRun });
         return this.objectResponse(req, r, created, 201);
       }
@@ -227,14 +231,38 @@ export class ApiServer {
         if (!name) throw Errors.methodNotAllowed();
         const obj = decodeObject(req.body, req.headers["content-type"]);
         this.checkKind(r, obj);
-        const updated = await this.store.update(r, namespace, name, obj, { subresource, dryRun });
+        const precondition = obj.metadata?.resourceVersion;
+        const updated = await this.store.modify(
+          r,
+          namespace,
+          name,
+          (current) => {
+            const next = structuredClone(obj);
+            recordUpdate(r.kind, groupVersion(r), current, next, this.manager(req), timestamp(this.now()), subresource);
+            // No resourceVersion in the body: an unconditional update.
+            next.metadata!.resourceVersion = precondition ?? current.metadata!.resourceVersion;
+            return next;
+          },
+          { subresource, dryRun },
+        );
         return this.objectResponse(req, r, updated, 200);
       }
       case "PATCH": {
         if (!name) throw Errors.methodNotAllowed();
         const type = mediaType(req.headers["content-type"]);
+        if (type === APPLY_TYPE) return this.serverSideApply(req, r, namespace, name, dryRun);
         const patch = decodeBody(req.body, req.headers["content-type"], PATCH_TYPES);
-        const patched = await this.store.modify(r, namespace, name, (current) => this.options.applyPatch(type, r.kind, current, patch), { subresource, dryRun });
+        const patched = await this.store.modify(
+          r,
+          namespace,
+          name,
+          (current) => {
+            const next = this.options.applyPatch(type, r.kind, current, patch);
+            recordUpdate(r.kind, groupVersion(r), current, next, this.manager(req), timestamp(this.now()), subresource);
+            return next;
+          },
+          { subresource, dryRun },
+        );
         return this.objectResponse(req, r, patched, 200);
       }
       case "DELETE": {
@@ -248,6 +276,43 @@ export class ApiServer {
       default:
         throw Errors.methodNotAllowed();
     }
+  }
+
+  /** The field manager of a write: `?fieldManager=`, else the client's name from its User-Agent. */
+  private manager(req: ApiRequest): string {
+    const named = req.query.get("fieldManager");
+    if (named) return named;
+    const agent = req.headers["user-agent"] ?? "unknown";
+    return agent.split("/")[0] || "unknown";
+  }
+
+  /** PATCH application/apply-patch+yaml: server-side apply, creating the object when missing. */
+  private async serverSideApply(req: ApiRequest, r: ResourceInfo, namespace: string | undefined, name: string, dryRun: boolean): Promise<ApiResponse> {
+    const manager = req.query.get("fieldManager");
+    if (!manager) {
+      throw Errors.invalid("PatchOptions", "meta.k8s.io", "", [{ reason: "FieldValueRequired", message: "Required value: is required for apply patch", field: "fieldManager" }]);
+    }
+    const force = req.query.get("force") === "true";
+    const config = decodeBody(req.body, req.headers["content-type"], [APPLY_TYPE]) as KubeObject;
+    if (config === null || typeof config !== "object" || Array.isArray(config)) throw Errors.badRequest("the apply configuration must be an object");
+    this.checkKind(r, config);
+    if (config.metadata?.name && config.metadata.name !== name) throw Errors.badRequest(`the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
+    const describe = { group: r.group, plural: r.plural, name };
+    let exists = true;
+    try {
+      await this.store.get(r, namespace, name);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 404)) throw err;
+      exists = false;
+    }
+    if (!exists) {
+      if (r.namespaced) await this.admitNamespace(r, namespace, name);
+      const obj = apply(r.kind, groupVersion(r), null, { ...config, metadata: { ...config.metadata, name } }, manager, force, timestamp(this.now()), describe);
+      const created = await this.store.create(r, namespace, obj, { dryRun });
+      return this.objectResponse(req, r, created, 201);
+    }
+    const updated = await this.store.modify(r, namespace, name, (current) => apply(r.kind, groupVersion(r), current, config, manager, force, timestamp(this.now()), describe), { dryRun });
+    return this.objectResponse(req, r, updated, 200);
   }
 
   /**

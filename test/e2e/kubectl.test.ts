@@ -143,6 +143,25 @@ describe("kubectl 1.32 against kubeling up", () => {
     expect(dep.metadata.generation).toBe(2);
   });
 
+  it("apply --server-side: created, managedFields, conflicts between managers, forced takeover, removal", () => {
+    const cm = (data: string) => manifest("ssa.yaml", `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:${data}\n`);
+    const first = kubectl(["apply", "--server-side", "-f", cm("\n  a: '1'\n  b: '2'")]);
+    expect(first.out.trim(), first.err).toBe("configmap/ssa serverside-applied");
+    const fields = JSON.parse(kubectl(["get", "cm", "ssa", "-o", "json", "--show-managed-fields"]).out) as { metadata: { managedFields: { manager: string; operation: string; fieldsV1: unknown }[] } };
+    expect(fields.metadata.managedFields).toEqual([
+      expect.objectContaining({ manager: "kubectl", operation: "Apply", apiVersion: "v1", fieldsType: "FieldsV1", fieldsV1: { "f:data": { "f:a": {}, "f:b": {} } } }),
+    ]);
+    const conflict = kubectl(["apply", "--server-side", "--field-manager=other", "-f", cm("\n  a: '9'")]);
+    expect(conflict.code).toBe(1);
+    expect(conflict.err).toContain('Apply failed with 1 conflict: conflict with "kubectl": .data.a');
+    const forced = kubectl(["apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", cm("\n  a: '9'")]);
+    expect(forced.code, forced.err).toBe(0);
+    expect(kubectl(["get", "cm", "ssa", "-o", "jsonpath={.data}"]).out).toBe('{"a":"9","b":"2"}');
+    // kubectl no longer applies b (and a now belongs to "other"): b goes, a stays.
+    expect(kubectl(["apply", "--server-side", "-f", cm(" {}")]).code).toBe(0);
+    expect(kubectl(["get", "cm", "ssa", "-o", "jsonpath={.data}"]).out).toBe('{"a":"9"}');
+  });
+
   it("scale: the /scale subresource, with --current-replicas as a precondition", () => {
     const scaled = kubectl(["scale", "deployment", "web", "-n", "shop", "--replicas=5"]);
     expect(scaled.out.trim(), scaled.err).toBe("deployment.apps/web scaled");
