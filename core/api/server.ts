@@ -19,6 +19,7 @@ import {
 import { openApiV3Document, openApiV3Root } from "./openapi.js";
 import { RbacAuthorizer } from "./rbac.js";
 import { apply, recordUpdate } from "./field-manager.js";
+import { SYSTEM_PRIORITY_CLASSES, admitPod } from "./admission.js";
 import { timestamp } from "./object-store.js";
 
 export interface UserInfo {
@@ -89,15 +90,22 @@ export class ApiServer {
     this.rbac = new RbacAuthorizer(this.store);
   }
 
-  /** Creates the namespaces every cluster has (idempotent: kept when they exist). */
+  /** Creates the namespaces and PriorityClasses every cluster has (kept when they exist). */
   async bootstrap(): Promise<void> {
     const namespaces = findResource("", "v1", "namespaces")!;
-    for (const name of BOOTSTRAP_NAMESPACES) {
+    const classes = findResource("scheduling.k8s.io", "v1", "priorityclasses")!;
+    const ensure = async (create: () => Promise<unknown>) => {
       try {
-        await this.store.create(namespaces, undefined, { metadata: { name }, spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } });
+        await create();
       } catch (err) {
         if (!(err instanceof ApiError && err.code === 409)) throw err;
       }
+    };
+    for (const name of BOOTSTRAP_NAMESPACES) {
+      await ensure(() => this.store.create(namespaces, undefined, { metadata: { name }, spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } }));
+    }
+    for (const pc of SYSTEM_PRIORITY_CLASSES) {
+      await ensure(() => this.store.create(classes, undefined, { metadata: { name: pc.name }, value: pc.value, description: pc.description, preemptionPolicy: "PreemptLowerPriority" }));
     }
   }
 
@@ -223,6 +231,7 @@ export class ApiServer {
         const obj = decodeObject(req.body, req.headers["content-type"]);
         this.checkKind(r, obj);
         if (r.namespaced) await this.admitNamespace(r, namespace ?? obj.metadata?.namespace, obj.metadata?.name ?? obj.metadata?.generateName ?? "");
+        if (r.plural === "pods" && r.group === "") await admitPod(this.store, obj, namespace ?? obj.metadata?.namespace);
         recordUpdate(r.kind, groupVersion(r), null, obj, this.manager(req), timestamp(this.now()));
         const created = await this.store.create(r, namespace, obj, { dryRun });
         return this.objectResponse(req, r, created, 201);

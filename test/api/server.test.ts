@@ -76,3 +76,15 @@ describe("bad input gets a 4xx Status and stores nothing", () => {
     expect((now.body.metadata as { resourceVersion: string }).resourceVersion).toBe((created.body.metadata as { resourceVersion: string }).resourceVersion);
   });
 });
+
+describe("pod admission", () => {
+  it("defaults the service account and resolves priority from the PriorityClass", async () => {
+    const plain = await call("POST", "/api/v1/namespaces/default/pods", '{"metadata":{"name":"a"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}');
+    expect(plain.status).toBe(201);
+    expect(plain.body.spec).toMatchObject({ serviceAccountName: "default", serviceAccount: "default", priority: 0, preemptionPolicy: "PreemptLowerPriority" });
+    const critical = await call("POST", "/api/v1/namespaces/default/pods", '{"metadata":{"name":"b"},"spec":{"priorityClassName":"system-node-critical","containers":[{"name":"c","image":"busybox"}]}}');
+    expect((critical.body.spec as { priority: number }).priority).toBe(2000001000);
+    const missing = await call("POST", "/api/v1/namespaces/default/pods", '{"metadata":{"name":"c"},"spec":{"priorityClassName":"nope","containers":[{"name":"c","image":"busybox"}]}}');
+    expect([missing.status, missing.body.reason, missing.body.message]).toEqual([403, "Forbidden", 'pods "c" is forbidden: no PriorityClass with name nope was found']);
+  });
+});
