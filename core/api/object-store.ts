@@ -158,13 +158,16 @@ export class ObjectStore {
 
   /**
    * DELETE. An object with finalizers is only marked (deletionTimestamp); it goes when its
-   * finalizers are removed. Returns the object as deleted (or as marked).
+   * finalizers are removed. A pod bound to a node is deleted gracefully: marked with
+   * deletionTimestamp = now + grace period (its own terminationGracePeriodSeconds, default
+   * 30, or the request's gracePeriodSeconds); its kubelet stops it, then deletes it with
+   * grace 0. Returns the object as deleted (or as marked).
    */
   async delete(
     r: ResourceInfo,
     namespace: string | undefined,
     name: string,
-    options: { resourceVersion?: string; uid?: string; dryRun?: boolean } = {},
+    options: { resourceVersion?: string; uid?: string; dryRun?: boolean; gracePeriodSeconds?: number } = {},
   ): Promise<{ object: KubeObject; deleted: boolean }> {
     const key = storageKey(r, namespace, name);
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -176,6 +179,19 @@ export class ObjectStore {
       }
       if (options.resourceVersion && options.resourceVersion !== String(kv.modRevision)) throw Errors.conflict(r, name);
       if (options.dryRun) return { object: obj, deleted: true };
+      const grace = this.gracePeriod(r, obj, options.gracePeriodSeconds);
+      if (grace > 0) {
+        const meta = obj.metadata as Record<string, unknown>;
+        const deadline = new Date(this.now().getTime() + grace * 1000);
+        // Already terminating: a shorter grace period may only bring the deadline forward.
+        if (meta.deletionTimestamp && (meta.deletionGracePeriodSeconds as number) <= grace) return { object: obj, deleted: false };
+        meta.deletionTimestamp = timestamp(deadline);
+        meta.deletionGracePeriodSeconds = grace;
+        const result = await this.storage.update(key, encode(obj), kv.modRevision);
+        if (!result.ok) continue;
+        obj.metadata!.resourceVersion = String(result.revision);
+        return { object: obj, deleted: false };
+      }
       const finalizers = obj.metadata!.finalizers ?? [];
       if (finalizers.length > 0) {
         if (obj.metadata!.deletionTimestamp) return { object: obj, deleted: false };
@@ -191,6 +207,16 @@ export class ObjectStore {
       return { object: obj, deleted: true };
     }
     throw Errors.conflict(r, name);
+  }
+
+  /** The graceful-deletion period: only pods bound to a node and not yet finished have one. */
+  private gracePeriod(r: ResourceInfo, obj: KubeObject, requested: number | undefined): number {
+    if (r.plural !== "pods" || r.group !== "") return 0;
+    const spec = (obj.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+    const phase = (obj.status as { phase?: string } | undefined)?.phase;
+    if (!spec.nodeName || phase === "Succeeded" || phase === "Failed") return 0;
+    const grace = requested ?? spec.terminationGracePeriodSeconds ?? 30;
+    return Math.max(0, grace);
   }
 
   async list(r: ResourceInfo, namespace: string | undefined, options: ListOptions = {}): Promise<ObjectList> {

@@ -387,12 +387,15 @@ export class ApiServer {
     };
   }
 
-  private deleteOptions(req: ApiRequest): { resourceVersion?: string; uid?: string } {
-    if (!req.body || req.body.length === 0) return {};
+  private deleteOptions(req: ApiRequest): { resourceVersion?: string; uid?: string; gracePeriodSeconds?: number } {
+    const fromQuery = req.query.get("gracePeriodSeconds");
+    const queryGrace = fromQuery !== null && fromQuery !== "" ? Number(fromQuery) : undefined;
+    if (!req.body || req.body.length === 0) return { gracePeriodSeconds: queryGrace };
     const body = decodeBody(req.body, req.headers["content-type"], ["application/json", "application/yaml"]) as {
       preconditions?: { resourceVersion?: string; uid?: string };
+      gracePeriodSeconds?: number;
     } | null;
-    return { resourceVersion: body?.preconditions?.resourceVersion, uid: body?.preconditions?.uid };
+    return { resourceVersion: body?.preconditions?.resourceVersion, uid: body?.preconditions?.uid, gracePeriodSeconds: body?.gracePeriodSeconds ?? queryGrace };
   }
 
   /** The object's kind and apiVersion, when given, must be this resource's. */

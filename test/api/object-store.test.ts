@@ -113,6 +113,22 @@ describe("delete", () => {
   });
 });
 
+describe("graceful pod deletion", () => {
+  it("a bound pod is marked with deletionTimestamp = now + grace; grace 0 or an unbound pod goes at once", async () => {
+    const s = store();
+    await s.create(pods, "default", { metadata: { name: "bound" }, spec: { nodeName: "n1", terminationGracePeriodSeconds: 10 } });
+    const marked = await s.delete(pods, "default", "bound");
+    expect(marked.deleted).toBe(false);
+    expect(marked.object.metadata).toMatchObject({ deletionTimestamp: "2026-11-23T10:00:10Z", deletionGracePeriodSeconds: 10 });
+    // A longer grace period later does not push the deadline back; a shorter one brings it forward.
+    expect((await s.delete(pods, "default", "bound", { gracePeriodSeconds: 60 })).object.metadata!.deletionTimestamp).toBe("2026-11-23T10:00:10Z");
+    expect((await s.delete(pods, "default", "bound", { gracePeriodSeconds: 2 })).object.metadata!.deletionTimestamp).toBe("2026-11-23T10:00:02Z");
+    expect((await s.delete(pods, "default", "bound", { gracePeriodSeconds: 0 })).deleted).toBe(true);
+    await s.create(pods, "default", { metadata: { name: "pending" }, spec: {} });
+    expect((await s.delete(pods, "default", "pending")).deleted).toBe(true);
+  });
+});
+
 describe("list", () => {
   it("pages with limit/continue at one revision, filtered by label and field selectors", async () => {
     const s = store();

@@ -162,6 +162,16 @@ describe("kubectl 1.32 against kubeling up", () => {
     expect(kubectl(["get", "cm", "ssa", "-o", "jsonpath={.data}"]).out).toBe('{"a":"9"}');
   });
 
+  it("a pod on a node is deleted gracefully (Terminating) until forced", () => {
+    const pod = manifest("pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  nodeName: node-1\n  containers:\n  - name: c\n    image: busybox\n");
+    expect(kubectl(["create", "-f", pod]).out.trim()).toBe("pod/p created");
+    expect(kubectl(["delete", "pod", "p", "--wait=false"]).out.trim()).toBe('pod "p" deleted');
+    expect(kubectl(["get", "pod", "p"]).out).toMatch(/^p\s+0\/1\s+Terminating\s+/m);
+    const forced = kubectl(["delete", "pod", "p", "--grace-period=0", "--force"]);
+    expect(forced.out.trim(), forced.err).toBe('pod "p" force deleted');
+    expect(kubectl(["get", "pod", "p"]).code).toBe(1);
+  });
+
   it("scale: the /scale subresource, with --current-replicas as a precondition", () => {
     const scaled = kubectl(["scale", "deployment", "web", "-n", "shop", "--replicas=5"]);
     expect(scaled.out.trim(), scaled.err).toBe("deployment.apps/web scaled");
