@@ -3,6 +3,7 @@
 import { parse as parseYaml } from "yaml";
 import { Errors } from "./status.js";
 import type { KubeObject } from "./object-store.js";
+import { KUBERNETES_PROTOBUF_CONTENT_TYPE, ProtobufDecodeError, decodeKubernetesProtobuf } from "./protobuf/index.js";
 
 /** kube-apiserver's default request body limit (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -20,6 +21,15 @@ export function decodeBody(body: Uint8Array | undefined, contentType: string | u
   if (body.length > MAX_BODY_BYTES) throw Errors.tooLarge();
   const type = mediaType(contentType) || "application/json";
   if (!allowed.includes(type)) throw Errors.unsupportedMediaType();
+  if (type === KUBERNETES_PROTOBUF_CONTENT_TYPE) {
+    // What kubectl's typed clients (create deployment|configmap|secret …) send.
+    try {
+      return decodeKubernetesProtobuf(body);
+    } catch (err) {
+      if (err instanceof ProtobufDecodeError) throw Errors.badRequest(err.message);
+      throw err;
+    }
+  }
   const text = decoder.decode(body);
   if (type === "application/yaml" || type === "application/apply-patch+yaml") {
     try {
@@ -37,7 +47,7 @@ export function decodeBody(body: Uint8Array | undefined, contentType: string | u
 
 /** The body as an object to store (not an array, string or null). */
 export function decodeObject(body: Uint8Array | undefined, contentType: string | undefined): KubeObject {
-  const value = decodeBody(body, contentType, ["application/json", "application/yaml"]);
+  const value = decodeBody(body, contentType, ["application/json", "application/yaml", KUBERNETES_PROTOBUF_CONTENT_TYPE]);
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw Errors.badRequest("Object 'Kind' is missing in the request body: expected a JSON object");
   }

@@ -172,6 +172,24 @@ describe("kubectl 1.32 against kubeling up", () => {
     expect(kubectl(["get", "pod", "p"]).code).toBe(1);
   });
 
+  it("create generators send protobuf: configmap, secret, namespace, deployment, service, job", () => {
+    expect(kubectl(["create", "configmap", "gen", "--from-literal=a=b"]).out.trim()).toBe("configmap/gen created");
+    expect(kubectl(["get", "cm", "gen", "-o", "jsonpath={.data.a}"]).out).toBe("b");
+    expect(kubectl(["create", "secret", "generic", "gens", "--from-literal=k=v"]).out.trim()).toBe("secret/gens created");
+    expect(kubectl(["get", "secret", "gens", "-o", "jsonpath={.data.k}"]).out).toBe("dg==");
+    expect(kubectl(["create", "namespace", "gen-ns"]).out.trim()).toBe("namespace/gen-ns created");
+    const dep = kubectl(["create", "deployment", "gen-web", "--image=busybox", "--replicas=2", "--port=80", "-n", "gen-ns"]);
+    expect(dep.out.trim(), dep.err).toBe("deployment.apps/gen-web created");
+    const spec = JSON.parse(kubectl(["get", "deploy", "gen-web", "-n", "gen-ns", "-o", "json"]).out) as {
+      spec: { replicas: number; selector: unknown; template: { spec: { containers: { name: string; image: string; ports: unknown[] }[] } } };
+    };
+    expect(spec.spec.replicas).toBe(2);
+    expect(spec.spec.selector).toEqual({ matchLabels: { app: "gen-web" } });
+    expect(spec.spec.template.spec.containers[0]).toMatchObject({ name: "busybox", image: "busybox", ports: [{ containerPort: 80 }] });
+    expect(kubectl(["create", "service", "clusterip", "gen-svc", "--tcp=80:8080", "-n", "gen-ns"]).out.trim()).toBe("service/gen-svc created");
+    expect(kubectl(["create", "job", "gen-job", "--image=busybox", "-n", "gen-ns"]).out.trim()).toBe("job.batch/gen-job created");
+  });
+
   it("scale: the /scale subresource, with --current-replicas as a precondition", () => {
     const scaled = kubectl(["scale", "deployment", "web", "-n", "shop", "--replicas=5"]);
     expect(scaled.out.trim(), scaled.err).toBe("deployment.apps/web scaled");
