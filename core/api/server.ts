@@ -20,6 +20,7 @@ import { openApiV3Document, openApiV3Root } from "./openapi.js";
 import { RbacAuthorizer } from "./rbac.js";
 import { apply, recordUpdate } from "./field-manager.js";
 import { SYSTEM_PRIORITY_CLASSES, admitPod } from "./admission.js";
+import { unknownFields } from "./field-validation.js";
 import { timestamp } from "./object-store.js";
 
 export interface UserInfo {
@@ -230,16 +231,18 @@ export class ApiServer {
         if (name) throw Errors.methodNotAllowed();
         const obj = decodeObject(req.body, req.headers["content-type"]);
         this.checkKind(r, obj);
+        const warnings = this.validateFields(req, r, obj);
         if (r.namespaced) await this.admitNamespace(r, namespace ?? obj.metadata?.namespace, obj.metadata?.name ?? obj.metadata?.generateName ?? "");
         if (r.plural === "pods" && r.group === "") await admitPod(this.store, obj, namespace ?? obj.metadata?.namespace);
         recordUpdate(r.kind, groupVersion(r), null, obj, this.manager(req), timestamp(this.now()));
         const created = await this.store.create(r, namespace, obj, { dryRun });
-        return this.objectResponse(req, r, created, 201);
+        return withWarnings(this.objectResponse(req, r, created, 201), warnings);
       }
       case "PUT": {
         if (!name) throw Errors.methodNotAllowed();
         const obj = decodeObject(req.body, req.headers["content-type"]);
         this.checkKind(r, obj);
+        const warnings = this.validateFields(req, r, obj);
         const precondition = obj.metadata?.resourceVersion;
         const updated = await this.store.modify(
           r,
@@ -254,7 +257,7 @@ export class ApiServer {
           },
           { subresource, dryRun },
         );
-        return this.objectResponse(req, r, updated, 200);
+        return withWarnings(this.objectResponse(req, r, updated, 200), warnings);
       }
       case "PATCH": {
         if (!name) throw Errors.methodNotAllowed();
@@ -285,6 +288,22 @@ export class ApiServer {
       default:
         throw Errors.methodNotAllowed();
     }
+  }
+
+  /**
+   * fieldValidation: Strict refuses unknown fields (400), Warn (the default) answers with
+   * Warning headers, Ignore says nothing. Returns the warnings.
+   */
+  private validateFields(req: ApiRequest, r: ResourceInfo, obj: KubeObject): string[] {
+    const mode = req.query.get("fieldValidation") ?? "Warn";
+    if (mode === "Ignore") return [];
+    const unknown = unknownFields(groupVersion(r), r.kind, obj);
+    if (unknown.length === 0) return [];
+    if (mode === "Strict") {
+      const list = unknown.map((f) => `unknown field "${f}"`).join(", ");
+      throw Errors.badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${list}`);
+    }
+    return unknown.map((f) => `unknown field "${f}"`);
   }
 
   /** The field manager of a write: `?fieldManager=`, else the client's name from its User-Agent. */
@@ -543,6 +562,12 @@ function serializedEvent(type: string, object: object): string {
   let line = byType.get(type);
   if (line === undefined) byType.set(type, (line = JSON.stringify({ type, object }) + "\n"));
   return line;
+}
+
+/** Adds `Warning: 299 - "…"` headers (kubectl prints them as "Warning: …"). */
+function withWarnings(response: ApiResponse, warnings: string[]): ApiResponse {
+  if (warnings.length === 0) return response;
+  return { ...response, headers: { ...response.headers, warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", ") } };
 }
 
 function json(status: number, body: unknown): ApiResponse {

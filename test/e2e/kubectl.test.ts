@@ -228,6 +228,16 @@ describe("kubectl 1.32 against kubeling up", () => {
     expect(replaced.err).toContain('Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "racy": the object has been modified; please apply your changes to the latest version and try again');
   });
 
+  it("unknown fields: refused under kubectl's fieldValidation=Strict, a warning with --validate=warn", () => {
+    const file = manifest("typo.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: typo\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: t}}\n  template:\n    metadata: {labels: {app: t}}\n    spec:\n      containers:\n      - name: c\n        image: busybox\n        imagePullPolcy: Always\n");
+    const strict = kubectl(["create", "-f", file]);
+    expect(strict.code).toBe(1);
+    expect(strict.err).toContain('Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolcy"');
+    const warned = kubectl(["create", "-f", file, "--validate=warn"]);
+    expect(warned.code, warned.err).toBe(0);
+    expect(warned.err).toContain('Warning: unknown field "spec.template.spec.containers[0].imagePullPolcy"');
+  });
+
   it("refuses a client without valid credentials (401)", () => {
     // A token nobody issued instead of the client certificate. (With no credentials at all,
     // kubectl would prompt for a username first.)
