@@ -354,7 +354,8 @@ export class ObjectStore {
       next = { ...structuredClone(stored), status: wanted.status };
     } else {
       next = wanted;
-      if (hasStatus) {
+      // A binding sets spec.nodeName and the PodScheduled condition together.
+      if (hasStatus && subresource !== "binding") {
         if (stored.status === undefined) delete next.status;
         else next.status = structuredClone(stored.status);
       }

@@ -215,6 +215,7 @@ export class ApiServer {
     const q = req.query;
     const dryRun = q.get("dryRun") === "All";
     if (subresource === "scale" && name) return this.serveScale(req, r, namespace, name, dryRun);
+    if (subresource === "binding" && name) return this.serveBinding(req, r, namespace, name, dryRun);
     switch (req.method) {
       case "GET": {
         if (name) {
@@ -304,6 +305,33 @@ export class ApiServer {
       throw Errors.badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${list}`);
     }
     return unknown.map((f) => `unknown field "${f}"`);
+  }
+
+  /**
+   * POST pods/<name>/binding (what a scheduler does): sets spec.nodeName once. A pod already
+   * bound, or being deleted, is a 409 Conflict, as kube-apiserver answers.
+   */
+  private async serveBinding(req: ApiRequest, r: ResourceInfo, namespace: string | undefined, name: string, dryRun: boolean): Promise<ApiResponse> {
+    if (req.method !== "POST") throw Errors.methodNotAllowed();
+    const binding = decodeObject(req.body, req.headers["content-type"]) as KubeObject & { target?: { kind?: string; name?: string } };
+    const node = binding.target?.name;
+    if (!node) throw Errors.invalid("Binding", "", name, [{ reason: "FieldValueRequired", message: "Required value", field: "target.name" }]);
+    const conflict = (message: string) => new ApiError({ ...Errors.conflict(r, name).status, message: `Operation cannot be fulfilled on pods/binding "${name}": ${message}` });
+    await this.store.modify(
+      r,
+      namespace,
+      name,
+      (pod) => {
+        const spec = (pod.spec ?? {}) as { nodeName?: string };
+        if (pod.metadata?.deletionTimestamp) throw conflict("pod is being deleted, cannot be assigned to a host");
+        if (spec.nodeName) throw conflict(`pod ${name} is already assigned to node "${spec.nodeName}"`);
+        const conditions = ((pod.status as { conditions?: unknown[] } | undefined)?.conditions ?? []).filter((c) => (c as { type?: string }).type !== "PodScheduled");
+        conditions.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: timestamp(this.now()) });
+        return { ...pod, spec: { ...spec, nodeName: node }, status: { ...(pod.status as object), conditions } };
+      },
+      { dryRun, subresource: "binding" },
+    );
+    return json(201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
   }
 
   /** The field manager of a write: `?fieldManager=`, else the client's name from its User-Agent. */

@@ -88,3 +88,16 @@ describe("pod admission", () => {
     expect([missing.status, missing.body.reason, missing.body.message]).toEqual([403, "Forbidden", 'pods "c" is forbidden: no PriorityClass with name nope was found']);
   });
 });
+
+describe("pods/binding", () => {
+  it("assigns the node once and marks the pod scheduled; a second binding is a Conflict", async () => {
+    await call("POST", "/api/v1/namespaces/default/pods", '{"metadata":{"name":"bind-me"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}');
+    const bound = await call("POST", "/api/v1/namespaces/default/pods/bind-me/binding", '{"apiVersion":"v1","kind":"Binding","metadata":{"name":"bind-me"},"target":{"kind":"Node","name":"node-1"}}');
+    expect([bound.status, bound.body.status]).toEqual([201, "Success"]);
+    const pod = await call("GET", "/api/v1/namespaces/default/pods/bind-me");
+    expect((pod.body.spec as { nodeName: string }).nodeName).toBe("node-1");
+    expect((pod.body.status as { conditions: { type: string; status: string }[] }).conditions).toEqual([expect.objectContaining({ type: "PodScheduled", status: "True" })]);
+    const again = await call("POST", "/api/v1/namespaces/default/pods/bind-me/binding", '{"target":{"name":"node-2"}}');
+    expect([again.status, again.body.reason, again.body.message]).toEqual([409, "Conflict", 'Operation cannot be fulfilled on pods/binding "bind-me": pod bind-me is already assigned to node "node-1"']);
+  });
+});
