@@ -286,6 +286,7 @@ export class ObjectStore {
       if (!Number.isInteger(from) || from < 0) throw Errors.badRequest(`invalid resource version: ${options.resourceVersion}`);
     }
     const prefix = storagePrefix(r, namespace);
+    const selection = selectionKey(options);
     let ended = false;
     const finish = () => {
       if (ended) return;
@@ -297,7 +298,7 @@ export class ObjectStore {
       events: (batch) => {
         if (ended) return;
         for (const e of batch) {
-          const out = this.toWatchEvent(r, e, options);
+          const out = this.toWatchEvent(r, e, options, selection);
           if (out) send(out);
         }
       },
@@ -312,16 +313,16 @@ export class ObjectStore {
 
   // One storage event reaches every watcher of its prefix (hundreds of informers): it is
   // decoded, and each selector matched, once — the objects are shared and never mutated.
-  private toWatchEvent(r: ResourceInfo, e: WatchEvent, options: ListOptions): WatchEventOut | null {
+  private toWatchEvent(r: ResourceInfo, e: WatchEvent, options: ListOptions, selection: string): WatchEventOut | null {
     if (e.type === "delete") {
       if (!e.prev) return null;
       // Keyed by the delete event's own kv: e.prev may already be shared as an earlier version.
       const obj = decodeShared(r, e.prev, e.kv);
-      return this.selectedShared(obj, options) ? { type: "DELETED", object: obj } : null;
+      return this.selectedShared(obj, options, selection) ? { type: "DELETED", object: obj } : null;
     }
     const obj = decodeShared(r, e.kv);
-    const now = this.selectedShared(obj, options);
-    const before = e.prev ? this.selectedShared(decodeShared(r, e.prev), options) : false;
+    const now = this.selectedShared(obj, options, selection);
+    const before = e.prev ? this.selectedShared(decodeShared(r, e.prev), options, selection) : false;
     if (now && before) return { type: "MODIFIED", object: obj };
     if (now) return { type: "ADDED", object: obj };
     // It left the selection: the watcher sees it go.
@@ -329,14 +330,13 @@ export class ObjectStore {
     return null;
   }
 
-  /** selected(), remembered per shared object and selector pair. */
-  private selectedShared(obj: KubeObject, options: ListOptions): boolean {
-    if (!options.labelSelector && !options.fields?.length) return true;
-    const key = `${options.labelSelector ?? ""}\u0000${(options.fields ?? []).map((f) => `${f.field}${f.equals ? "=" : "!="}${f.value}`).join(",")}`;
+  /** selected(), remembered per shared object and selection (see selectionKey). */
+  private selectedShared(obj: KubeObject, options: ListOptions, selection: string): boolean {
+    if (selection === "") return true;
     let memo = selections.get(obj);
     if (!memo) selections.set(obj, (memo = new Map()));
-    let result = memo.get(key);
-    if (result === undefined) memo.set(key, (result = this.selected(obj, options)));
+    let result = memo.get(selection);
+    if (result === undefined) memo.set(selection, (result = this.selected(obj, options)));
     return result;
   }
 
@@ -394,6 +394,13 @@ function decode(r: ResourceInfo, kv: KeyValue): KubeObject {
   obj.kind = r.kind;
   obj.metadata = { ...obj.metadata, resourceVersion: String(kv.modRevision) };
   return obj;
+}
+
+/** A watch's label and field selectors as one string ("" for none), computed once per watch. */
+function selectionKey(options: ListOptions): string {
+  if (!options.labelSelector && !options.fields?.length) return "";
+  const fields = (options.fields ?? []).map((f) => `${f.field}${f.equals ? "=" : "!="}${f.value}`).join(",");
+  return `${options.labelSelector ?? ""}\u0000${fields}`;
 }
 
 const decodedEvents = new WeakMap<KeyValue, KubeObject>();

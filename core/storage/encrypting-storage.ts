@@ -10,6 +10,7 @@ const encoder = new TextEncoder();
 
 export class EncryptingStorage implements Storage {
   private readonly prefix: Uint8Array;
+  private readonly openedVersions = new WeakMap<KeyValue, Promise<KeyValue>>();
 
   private constructor(
     private readonly inner: Storage,
@@ -57,22 +58,43 @@ export class EncryptingStorage implements Storage {
   }
 
   watch(prefix: string, afterRevision: number, handlers: WatchHandlers): Watch {
-    // Decryption is asynchronous: batches are opened in order, one after another.
-    let chain = Promise.resolve();
+    // Many watchers see the same events: each stored version is opened once and shared
+    // (downstream caches key on the objects). Batches with nothing to decrypt go straight
+    // through unless earlier ones are still being decrypted (order is kept).
+    let chain: Promise<void> | null = null;
+    let pending = 0;
+    const deliver = (task: () => void | Promise<void>) => {
+      if (pending === 0) {
+        const result = task();
+        if (!(result instanceof Promise)) return;
+        pending++;
+        chain = result.finally(() => pending--);
+        return;
+      }
+      pending++;
+      chain = chain!.then(task).finally(() => pending--);
+    };
     return this.inner.watch(prefix, afterRevision, {
       ...handlers,
       events: (batch) => {
-        chain = chain.then(async () => {
+        const sealed = batch.some((e) => this.encrypts(e.kv.key));
+        if (!sealed) return deliver(() => handlers.events(batch));
+        deliver(async () => {
           const opened: WatchEvent[] = await Promise.all(
-            batch.map(async (e) => ({ ...e, kv: await this.open(e.kv), prev: e.prev && (await this.open(e.prev)) })),
+            batch.map(async (e) => ({ ...e, kv: await this.openShared(e.kv), prev: e.prev && (await this.openShared(e.prev)) })),
           );
           handlers.events(opened);
         });
       },
-      compacted: (rev) => {
-        chain = chain.then(() => handlers.compacted(rev));
-      },
+      compacted: (rev) => deliver(() => handlers.compacted(rev)),
     });
+  }
+
+  /** open(), once per stored version for all watchers. */
+  private openShared(kv: KeyValue): Promise<KeyValue> {
+    let opened = this.openedVersions.get(kv);
+    if (!opened) this.openedVersions.set(kv, (opened = this.open(kv)));
+    return opened;
   }
 
   compact(revision: number): Promise<void> {

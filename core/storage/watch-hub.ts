@@ -64,7 +64,9 @@ export class WatchHub {
     }
     if (batch.length === 0) return;
     for (const w of this.watchers) {
-      const mine = batch.filter((e) => e.kv.modRevision > w.seen && e.kv.key.startsWith(w.prefix));
+      // Usually every event is for every watcher of a prefix: no copy then.
+      const wanted = (e: WatchEvent) => e.kv.modRevision > w.seen && e.kv.key.startsWith(w.prefix);
+      const mine = batch.every(wanted) ? batch : batch.filter(wanted);
       w.seen = this.delivered;
       if (mine.length > 0) w.handlers.events(mine);
     }
