@@ -33,8 +33,7 @@ export async function admitPod(store: ObjectStore, pod: KubeObject, namespace: s
       pc = (await store.get(classes, undefined, spec.priorityClassName)) as PriorityClass;
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 404)) throw err;
-      const forbidden = Errors.forbidden("", "create", pods, namespace, name);
-      throw new ApiError({ ...forbidden.status, message: `pods "${name}" is forbidden: no PriorityClass with name ${spec.priorityClassName} was found` });
+      throw Errors.forbiddenBy(pods, name, `no PriorityClass with name ${spec.priorityClassName} was found`);
     }
   } else {
     pc = ((await store.list(classes, undefined)).items as PriorityClass[]).find((c) => c.globalDefault);
@@ -42,8 +41,7 @@ export async function admitPod(store: ObjectStore, pod: KubeObject, namespace: s
   }
   const priority = pc?.value ?? 0;
   if (spec.priority !== undefined && spec.priority !== priority) {
-    const forbidden = Errors.forbidden("", "create", pods, namespace, name);
-    throw new ApiError({ ...forbidden.status, message: `pods "${name}" is forbidden: the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${priority} from the given PriorityClass name` });
+    throw Errors.forbiddenBy(pods, name, `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${priority} from the given PriorityClass name`);
   }
   spec.priority = priority;
   spec.preemptionPolicy ??= pc?.preemptionPolicy ?? "PreemptLowerPriority";

@@ -175,7 +175,7 @@ export class ObjectStore {
       if (!kv) throw Errors.notFound(r, name);
       const obj = decode(r, kv);
       if (options.uid && obj.metadata!.uid !== options.uid) {
-        throw new ApiError({ ...Errors.conflict(r, name).status, message: `Operation cannot be fulfilled on ${r.group ? `${r.plural}.${r.group}` : r.plural} "${name}": Precondition failed: UID in precondition: ${options.uid}, UID in object meta: ${obj.metadata!.uid}` });
+        throw Errors.conflict(r, name, `Precondition failed: UID in precondition: ${options.uid}, UID in object meta: ${obj.metadata!.uid}`);
       }
       if (options.resourceVersion && options.resourceVersion !== String(kv.modRevision)) throw Errors.conflict(r, name);
       if (options.dryRun) return { object: obj, deleted: true };

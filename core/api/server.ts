@@ -316,7 +316,7 @@ export class ApiServer {
     const binding = decodeObject(req.body, req.headers["content-type"]) as KubeObject & { target?: { kind?: string; name?: string } };
     const node = binding.target?.name;
     if (!node) throw Errors.invalid("Binding", "", name, [{ reason: "FieldValueRequired", message: "Required value", field: "target.name" }]);
-    const conflict = (message: string) => new ApiError({ ...Errors.conflict(r, name).status, message: `Operation cannot be fulfilled on pods/binding "${name}": ${message}` });
+    const conflict = (why: string) => Errors.conflict({ group: "", plural: "pods/binding" }, name, why);
     await this.store.modify(
       r,
       namespace,
@@ -354,20 +354,17 @@ export class ApiServer {
     this.checkKind(r, config);
     if (config.metadata?.name && config.metadata.name !== name) throw Errors.badRequest(`the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
     const describe = { group: r.group, plural: r.plural, name };
-    let exists = true;
+    let updated: KubeObject;
     try {
-      await this.store.get(r, namespace, name);
+      updated = await this.store.modify(r, namespace, name, (current) => apply(r.kind, groupVersion(r), current, config, manager, force, timestamp(this.now()), describe), { dryRun });
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
-      exists = false;
-    }
-    if (!exists) {
+      if (!(err instanceof ApiError && err.code === 404 && err.status.details?.name === name)) throw err;
+      // Absent: apply creates it.
       if (r.namespaced) await this.admitNamespace(r, namespace, name);
       const obj = apply(r.kind, groupVersion(r), null, { ...config, metadata: { ...config.metadata, name } }, manager, force, timestamp(this.now()), describe);
       const created = await this.store.create(r, namespace, obj, { dryRun });
       return this.objectResponse(req, r, created, 201);
     }
-    const updated = await this.store.modify(r, namespace, name, (current) => apply(r.kind, groupVersion(r), current, config, manager, force, timestamp(this.now()), describe), { dryRun });
     return this.objectResponse(req, r, updated, 200);
   }
 

@@ -55,13 +55,9 @@ export const Errors = {
   alreadyExists(r: Qualified, name: string): ApiError {
     return failure(409, "AlreadyExists", `${qualified(r)} "${name}" already exists`, { name, group: r.group || undefined, kind: r.plural });
   },
-  conflict(r: Qualified, name: string): ApiError {
-    return failure(
-      409,
-      "Conflict",
-      `Operation cannot be fulfilled on ${qualified(r)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-      { name, group: r.group || undefined, kind: r.plural },
-    );
+  /** 409 "Operation cannot be fulfilled on …": by default, a stale resourceVersion. */
+  conflict(r: Qualified, name: string, why = "the object has been modified; please apply your changes to the latest version and try again"): ApiError {
+    return failure(409, "Conflict", `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${why}`, { name, group: r.group || undefined, kind: r.plural });
   },
   /** 422: `<Kind>.<group> "name" is invalid: field: message, field: message`. */
   invalid(kind: string, group: string, name: string, causes: StatusCause[]): ApiError {
@@ -95,16 +91,17 @@ export const Errors = {
   expired(resourceVersion: string, compacted: number): ApiError {
     return failure(410, "Expired", `too old resource version: ${resourceVersion} (${compacted})`);
   },
+  /** 403 from admission: `<resource> "name" is forbidden: <why>`. */
+  forbiddenBy(r: Qualified, name: string, why: string, causes?: StatusCause[]): ApiError {
+    return failure(403, "Forbidden", `${qualified(r)} "${name}" is forbidden: ${why}`, { name, group: r.group || undefined, kind: r.plural, causes });
+  },
   namespaceNotFound(namespace: string): ApiError {
     return failure(404, "NotFound", `namespaces "${namespace}" not found`, { name: namespace, kind: "namespaces" });
   },
   namespaceTerminating(r: Qualified, name: string, namespace: string): ApiError {
-    return failure(
-      403,
-      "Forbidden",
-      `${qualified(r)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
-      { name, group: r.group || undefined, kind: r.plural, causes: [{ reason: "NamespaceTerminating", message: `namespace ${namespace} is being terminated`, field: "metadata.namespace" }] },
-    );
+    return Errors.forbiddenBy(r, name, `unable to create new content in namespace ${namespace} because it is being terminated`, [
+      { reason: "NamespaceTerminating", message: `namespace ${namespace} is being terminated`, field: "metadata.namespace" },
+    ]);
   },
   internal(message: string): ApiError {
     return failure(500, "InternalError", `Internal error occurred: ${message}`);

@@ -86,13 +86,12 @@ const configmap = (i: number) => ({ apiVersion: "v1", kind: "ConfigMap", metadat
 
 // Watch fan-out: WATCHERS streams on configmaps in default, opened before the creates.
 let watchEvents = 0;
-const firstSeen = new Map<string, number>();
 const lastSeen = new Map<string, number>();
 const sentAt = new Map<string, number>();
 const watchAgent = new Agent({ keepAlive: true, maxSockets: Infinity, ca: readFileSync(join(pki, "ca.crt")), cert: readFileSync(join(pki, "admin.crt")), key: readFileSync(join(pki, "admin.key")) });
 const watchers: ReturnType<typeof request>[] = [];
 const WATCHED = 100;
-await pool(WATCHERS, 50, (w) =>
+await pool(WATCHERS, 50, () =>
   new Promise<void>((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, method: "GET", path: "/api/v1/namespaces/default/configmaps?watch=true&labelSelector=bench%3Dwatched&resourceVersion=1", agent: watchAgent }, (res) => {
       res.setEncoding("utf8");
@@ -106,7 +105,6 @@ await pool(WATCHERS, 50, (w) =>
           const name = (JSON.parse(line) as { object: { metadata: { name: string } } }).object.metadata.name;
           const t = performance.now();
           watchEvents++;
-          if (!firstSeen.has(name)) firstSeen.set(name, t);
           lastSeen.set(name, t);
         }
       });
@@ -115,7 +113,6 @@ await pool(WATCHERS, 50, (w) =>
     req.on("error", reject);
     req.end();
     watchers.push(req);
-    void w;
   }),
 );
 const rssWithWatchers = rssMiB(child.pid!);

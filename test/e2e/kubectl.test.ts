@@ -274,7 +274,6 @@ describe("kubectl 1.32 against kubeling up", () => {
     let out = "";
     watcher.stdout.on("data", (d) => (out += d));
     await new Promise((r) => setTimeout(r, 1500));
-    kubectl(["create", "configmap", "watched", "--from-literal=a=b", "--dry-run=client", "-o", "yaml"]);
     kubectl(["create", "-f", manifest("w.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n")]);
     const deadline = Date.now() + 10_000;
     while (!/ADDED\s+watched/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
