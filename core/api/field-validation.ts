@@ -5,9 +5,14 @@ import { MESSAGES, SPECIAL_MESSAGES, fieldsOf, messageForKind, type FieldSpec } 
 
 const SPECIAL = new Set<string>(SPECIAL_MESSAGES);
 
-/** JSON name → field, with inlined messages' fields lifted into their parent. */
+const fieldsByMessage = new Map<string, Map<string, FieldSpec>>();
+
+/** JSON name → field, with inlined messages' fields lifted into their parent (built once per message). */
 function jsonFields(message: string): Map<string, FieldSpec> {
-  const out = new Map<string, FieldSpec>();
+  let out = fieldsByMessage.get(message);
+  if (out) return out;
+  out = new Map<string, FieldSpec>();
+  fieldsByMessage.set(message, out);
   for (const field of fieldsOf(message)?.values() ?? []) {
     if (field.inline && field.type.startsWith("message:")) {
       for (const [name, inner] of jsonFields(field.type.slice(8))) out.set(name, inner);

@@ -21,6 +21,7 @@ import { validateName } from "./validation.js";
 import { type FieldRequirement, matchesFields } from "./field-selector.js";
 import type { ObjectMeta } from "../types/meta.js";
 import { applyDefaults } from "./defaults.js";
+import { WatchMultiplexer } from "./watch-multiplexer.js";
 
 export type KubeObject = Record<string, unknown> & {
   apiVersion?: string;
@@ -57,15 +58,29 @@ const GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
 /** RFC 3339 with seconds, as Kubernetes timestamps (metav1.Time) print. */
 export function timestamp(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  // Every write stamps a time; within one second the string is the same (saves a toISOString).
+  const second = Math.floor(now.getTime() / 1000);
+  if (second !== lastStampSecond) {
+    lastStampSecond = second;
+    lastStamp = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+  return lastStamp;
 }
 
+let lastStampSecond = NaN;
+let lastStamp = "";
+
 export class ObjectStore {
+  /** API watches share storage watches by prefix and selection (see watch-multiplexer.ts). */
+  readonly watches: WatchMultiplexer<WatchEventOut>;
+
   constructor(
     private readonly storage: Storage,
     private readonly matchLabels: LabelMatcher,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.watches = new WatchMultiplexer(storage);
+  }
 
   async get(r: ResourceInfo, namespace: string | undefined, name: string): Promise<KubeObject> {
     const kv = await this.storage.get(storageKey(r, namespace, name));
@@ -288,19 +303,16 @@ export class ObjectStore {
     const prefix = storagePrefix(r, namespace);
     const selection = selectionKey(options);
     let ended = false;
+    let cancel = () => {};
     const finish = () => {
       if (ended) return;
       ended = true;
-      watch.cancel();
+      cancel();
       end();
     };
-    const watch = this.storage.watch(prefix, from, {
-      events: (batch) => {
-        if (ended) return;
-        for (const e of batch) {
-          const out = this.toWatchEvent(r, e, options, selection);
-          if (out) send(out);
-        }
+    cancel = this.watches.watch(prefix, selection, from, (e) => this.toWatchEvent(r, e, options, selection), {
+      send: (event) => {
+        if (!ended) send(event);
       },
       compacted: (rev) => {
         if (ended) return;

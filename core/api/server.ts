@@ -22,6 +22,7 @@ import { apply, recordUpdate } from "./field-manager.js";
 import { SYSTEM_PRIORITY_CLASSES, admitPod } from "./admission.js";
 import { unknownFields } from "./field-validation.js";
 import { timestamp } from "./object-store.js";
+import { NamespaceLifecycle } from "./namespace-lifecycle.js";
 
 export interface UserInfo {
   name: string;
@@ -84,11 +85,18 @@ export class ApiServer {
   readonly store: ObjectStore;
   private readonly now: () => Date;
   private readonly rbac: RbacAuthorizer;
+  private readonly namespaces: NamespaceLifecycle;
 
   constructor(private readonly options: ApiServerOptions) {
     this.now = options.now ?? (() => new Date());
     this.store = new ObjectStore(options.storage, options.matchLabels, this.now);
     this.rbac = new RbacAuthorizer(this.store);
+    this.namespaces = new NamespaceLifecycle(this.store);
+  }
+
+  /** Stops the watches the server keeps for itself (before the storage is closed). */
+  close(): void {
+    this.namespaces.close();
   }
 
   /** Creates the namespaces and PriorityClasses every cluster has (kept when they exist). */
@@ -453,20 +461,9 @@ export class ApiServer {
     }
   }
 
-  /** NamespaceLifecycle admission: no new objects in a missing or terminating namespace. */
-  private async admitNamespace(r: ResourceInfo, namespace: string | undefined, name: string): Promise<void> {
-    if (!namespace) throw Errors.badRequest("the server could not find the requested resource: namespace is required");
-    const namespaces = findResource("", "v1", "namespaces")!;
-    let ns: KubeObject;
-    try {
-      ns = await this.store.get(namespaces, undefined, namespace);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 404) throw Errors.namespaceNotFound(namespace);
-      throw err;
-    }
-    if (ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === "Terminating") {
-      throw Errors.namespaceTerminating(r, name, namespace);
-    }
+  /** NamespaceLifecycle admission (see namespace-lifecycle.ts). */
+  private admitNamespace(r: ResourceInfo, namespace: string | undefined, name: string): Promise<void> {
+    return this.namespaces.admit(r, namespace, name);
   }
 
   /**

@@ -63,17 +63,43 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage): Promise<Uint8Array | "too large"> {
+function readBody(req: IncomingMessage): Promise<Uint8Array | "too large"> {
   const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > MAX_BODY_BYTES) return "too large";
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return "too large";
-    chunks.push(chunk as Buffer);
+  if (declared > MAX_BODY_BYTES) return Promise.resolve("too large");
+  // Events rather than async iteration: this runs for every request, and the iterator's
+  // machinery costs more than small bodies do.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        tooLarge = true;
+        resolve("too large");
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (tooLarge) return;
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      resolve(new Uint8Array(body.buffer, body.byteOffset, body.length));
+    });
+    req.on("error", reject);
+  });
+}
+
+/** Path and query of a request target; dot segments are resolved as a URL parser would. */
+function splitTarget(target: string): { path: string; query: URLSearchParams } {
+  if (target.includes("/.") || !target.startsWith("/")) {
+    const url = new URL(target, "https://localhost");
+    return { path: url.pathname, query: url.searchParams };
   }
-  return new Uint8Array(Buffer.concat(chunks));
+  const q = target.indexOf("?");
+  if (q < 0) return { path: target, query: new URLSearchParams() };
+  return { path: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
 }
 
 async function handle(options: HttpsApiOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -89,10 +115,10 @@ async function handle(options: HttpsApiOptions, req: IncomingMessage, res: Serve
       req.destroy();
       return;
     }
-    const url = new URL(req.url ?? "/", "https://localhost");
+    const { path, query } = splitTarget(req.url ?? "/");
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(",") : v;
-    const response = await options.api.handle({ method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers, body, user });
+    const response = await options.api.handle({ method: req.method ?? "GET", path, query, headers, body, user });
     if ("stream" in response) {
       res.writeHead(response.status, { ...response.headers, "cache-control": "no-cache, private" });
       res.flushHeaders();

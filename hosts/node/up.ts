@@ -81,6 +81,7 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      api.close();
       await storage.close();
     },
   };
