@@ -118,6 +118,29 @@ export class ApiServer {
     }
   }
 
+  /**
+   * A watch for in-process clients (the controllers, the simulated kubelets): RBAC-checked
+   * like GET ?watch=true, but the events are the server's shared objects, not JSON text.
+   * Nobody may mutate them. Returns the stop function.
+   */
+  async watchObjects(
+    user: UserInfo,
+    r: ResourceInfo,
+    namespace: string | undefined,
+    options: { resourceVersion?: string; labelSelector?: string; fieldSelector?: string },
+    send: (e: WatchEventOut) => void,
+    end: () => void,
+  ): Promise<() => void> {
+    if (!(await this.rbac.allowed(user, { verb: "watch", group: r.group, resource: r.plural, namespace }))) {
+      throw Errors.forbidden(user.name, "watch", r, namespace, undefined);
+    }
+    const query = new URLSearchParams();
+    if (options.labelSelector) query.set("labelSelector", options.labelSelector);
+    if (options.fieldSelector) query.set("fieldSelector", options.fieldSelector);
+    if (options.resourceVersion) query.set("resourceVersion", options.resourceVersion);
+    return this.store.watch(r, namespace, this.listOptions(r, query), send, end);
+  }
+
   async handle(req: ApiRequest): Promise<ApiResponse> {
     try {
       return await this.route(req);
