@@ -139,7 +139,7 @@ describe("kubectl 1.32 against kubeling up", () => {
     expect(dep.spec.replicas).toBe(3);
     expect(dep.spec.template.spec.containers).toHaveLength(1);
     expect(dep.spec.template.spec.containers[0].image).toBe("busybox:1.36");
-    expect(dep.spec.template.spec.containers[0].ports).toEqual([{ containerPort: 80 }]);
+    expect(dep.spec.template.spec.containers[0].ports).toEqual([{ containerPort: 80, protocol: "TCP" }]);
     expect(dep.metadata.generation).toBe(2);
   });
 

@@ -1,0 +1,11 @@
+// Defaults of DaemonSet (SetDefaults_* in Kubernetes' API types).
+import type { Defaulter } from "./types.js";
+import { defaultTemplate } from "./pod.js";
+
+type Obj = Record<string, unknown>;
+
+export const daemonSetDefaulters: Record<string, Defaulter> = {
+  DaemonSet(obj) {
+    defaultTemplate((obj.spec as Obj | undefined)?.template as Obj | undefined);
+  },
+};
