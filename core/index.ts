@@ -11,6 +11,7 @@ import { LabelsApi } from "./labels.js";
 import { NodeAffinityApi } from "./node-affinity.js";
 import { TaintsApi } from "./taints.js";
 import { SchedulerApi } from "./scheduler/index.js";
+import { ReconcileApi } from "./reconcile.js";
 
 export interface Core {
   /** Label selectors, LabelSelectors, label key/value validation. */
@@ -21,6 +22,8 @@ export interface Core {
   readonly taints: TaintsApi;
   /** kube-scheduler's framework and plugins: evaluate() one pod, or create() a cached scheduler. */
   readonly scheduler: SchedulerApi;
+  /** Reconcile diffing: which pods a ReplicaSet deletes, a Deployment's next rollout step. */
+  readonly reconcile: ReconcileApi;
   /** Objects held in the core for the host (compiled selectors, loaded label sets...). */
   liveHandles(): number;
   /** Distinct strings the core has interned. */
@@ -42,6 +45,7 @@ export async function loadCore(options: LoadCoreOptions = {}): Promise<Core> {
     nodeAffinity: new NodeAffinityApi(wasm),
     taints: new TaintsApi(wasm),
     scheduler: new SchedulerApi(wasm),
+    reconcile: new ReconcileApi(wasm),
     liveHandles: () => wasm.exports.liveHandles(),
     internedStrings: () => wasm.exports.internedCount(),
     memoryBytes: () => wasm.exports.memory.buffer.byteLength,
@@ -55,6 +59,8 @@ export { NodeAffinityApi, CompiledNodeAffinity } from "./node-affinity.js";
 export { TaintsApi } from "./taints.js";
 export type { TolerationOptions, UntoleratedTaintOptions } from "./taints.js";
 export { SchedulerApi, StatefulScheduler } from "./scheduler/index.js";
+export { ReconcileApi, resolveFenceposts, scaledValue } from "./reconcile.js";
+export type { RolloutInput, RolloutStep, RolloutReplicaSet, RolloutStepKind } from "./reconcile.js";
 export type { ScheduleResult, NodeResult, EvaluateInput, CreateOptions, ProfileInput, StatusCode } from "./scheduler/index.js";
 export type { QueuedPod } from "./scheduler/priority-sort.js";
 export type { KubeSchedulerConfiguration, KubeSchedulerProfile, ResolvedProfile } from "./scheduler/profile.js";

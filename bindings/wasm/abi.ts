@@ -48,6 +48,9 @@ export interface CoreExports {
   nodeAffinityMatches(handle: number, nodeName: number, pairCount: number): number;
   releaseNodeAffinity(handle: number): void;
 
+  reconcilePodsToDelete(count: number, relatedCount: number, diff: number): number;
+  reconcileRollout(count: number): number;
+
   schedulerCreate(percentageOfNodesToScore: number, seed: bigint): number;
   releaseScheduler(handle: number): void;
   schedulerAddPlugin(handle: number, name: number, points: number, weight: number): number;

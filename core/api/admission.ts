@@ -1,7 +1,10 @@
 // Mutating admission for pods, as kube-apiserver's default plugins do it on create:
 //  - ServiceAccount: a pod without spec.serviceAccountName runs as "default";
 //  - Priority: spec.priority comes from spec.priorityClassName (or the globalDefault class,
-//    else 0); a missing class is a 403, a priority set by hand that disagrees is refused.
+//    else 0); a missing class is a 403, a priority set by hand that disagrees is refused;
+//  - DefaultTolerationSeconds: a pod that does not tolerate the node controller's
+//    not-ready / unreachable NoExecute taints gets tolerations for them with
+//    tolerationSeconds 300, so taint-based eviction waits five minutes before moving it.
 // Also the two built-in PriorityClasses every cluster has.
 import type { ObjectStore, KubeObject } from "./object-store.js";
 import { findResource } from "./resources.js";
@@ -45,4 +48,31 @@ export async function admitPod(store: ObjectStore, pod: KubeObject, namespace: s
   }
   spec.priority = priority;
   spec.preemptionPolicy ??= pc?.preemptionPolicy ?? "PreemptLowerPriority";
+  admitDefaultTolerationSeconds(pod);
+}
+
+/** kube-apiserver's --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds. */
+export const DEFAULT_NOT_READY_TOLERATION_SECONDS = 300;
+export const DEFAULT_UNREACHABLE_TOLERATION_SECONDS = 300;
+
+/**
+ * The DefaultTolerationSeconds plugin (plugin/pkg/admission/defaulttolerationseconds): a
+ * toleration with an empty key (any key) or the taint's key, and an empty effect (any
+ * effect) or NoExecute, already covers the taint; otherwise one is appended, not-ready first.
+ */
+export function admitDefaultTolerationSeconds(pod: KubeObject): void {
+  const spec = (pod.spec ??= {}) as { tolerations?: { key?: string; operator?: string; effect?: string; tolerationSeconds?: number }[] | null };
+  const tolerations = spec.tolerations ?? [];
+  const covers = (key: string) => tolerations.some((t) => (!t.key || t.key === key) && (!t.effect || t.effect === "NoExecute"));
+  const toleratesNotReady = covers("node.kubernetes.io/not-ready");
+  const toleratesUnreachable = covers("node.kubernetes.io/unreachable");
+  if (toleratesNotReady && toleratesUnreachable) return;
+  const added = [...tolerations];
+  if (!toleratesNotReady) {
+    added.push({ key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: DEFAULT_NOT_READY_TOLERATION_SECONDS });
+  }
+  if (!toleratesUnreachable) {
+    added.push({ key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: DEFAULT_UNREACHABLE_TOLERATION_SECONDS });
+  }
+  spec.tolerations = added;
 }

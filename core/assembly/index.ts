@@ -360,3 +360,4 @@ export function findUntoleratedTaint(taintCount: i32, tolerationCount: i32, effe
   return -1;
 }
 export * from "./scheduler/abi";
+export * from "./reconcile/abi";

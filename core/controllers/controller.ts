@@ -62,7 +62,11 @@ export class Controller {
   }
 
   private async work(): Promise<void> {
+    let turns = 0;
     while (this.running) {
+      // In one process every API call can resolve without leaving the microtask queue; a
+      // worker that always has keys would starve timers and I/O. Yield now and then.
+      if (++turns % 32 === 0) await new Promise((r) => setTimeout(r, 0));
       const key = await this.queue.get();
       if (key === undefined) return;
       try {

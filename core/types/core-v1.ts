@@ -130,7 +130,32 @@ export interface V1PodStatus {
   hostIP?: string;
   nominatedNodeName?: string;
   startTime?: string;
-  conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string | null; lastProbeTime?: string | null }[];
+  containerStatuses?: V1ContainerStatus[];
+  initContainerStatuses?: V1ContainerStatus[];
+  qosClass?: string;
+  podIPs?: { ip: string }[];
+  hostIPs?: { ip: string }[];
+  reason?: string;
+  message?: string;
+}
+
+export interface V1ContainerState {
+  waiting?: { reason?: string; message?: string };
+  running?: { startedAt?: string };
+  terminated?: { exitCode: number; reason?: string; message?: string; startedAt?: string; finishedAt?: string; containerID?: string; signal?: number };
+}
+
+export interface V1ContainerStatus {
+  name: string;
+  image: string;
+  imageID: string;
+  containerID?: string;
+  ready: boolean;
+  started?: boolean;
+  restartCount: number;
+  state?: V1ContainerState;
+  lastState?: V1ContainerState;
 }
 
 export interface V1Pod extends TypeMeta {

@@ -15,11 +15,21 @@ import { EtcdStorage } from "./etcd-storage.js";
 import { adminKubeconfig, issueClientCertificate, kubeconfigFor, loadOrCreatePki } from "./pki.js";
 import { readFileSync } from "node:fs";
 import { createHttpsApi } from "./https-api.js";
+import { hostname } from "node:os";
+import { ControlLoops } from "../../core/control-plane/index.js";
+import { realClock } from "../../core/controllers/clock.js";
+import { startSimulatedNodes } from "./simulated-nodes.js";
 
 export interface UpOptions {
   dataDir: string;
   port: number;
   etcd?: string[];
+  /** Simulated nodes to register (KWOK-like kubelets on the simulated runtime). */
+  simulateNodes?: number;
+  /** Annotate each scheduled pod with the scheduler's per-plugin results. */
+  recordSchedulingDecisions?: boolean;
+  /** node-monitor-grace-period in seconds (default 50). */
+  nodeMonitorGracePeriodSeconds?: number;
   /** Where progress goes (stdout by default). */
   log?: (line: string) => void;
 }
@@ -39,7 +49,14 @@ export function parseUpArgs(args: string[]): UpOptions | string {
     if (flag === "--data-dir") options.dataDir = value();
     else if (flag === "--port") options.port = Number(value());
     else if (flag === "--etcd") options.etcd = value().split(",").filter(Boolean);
-    else return `unknown flag: ${args[i]}`;
+    else if (flag === "--simulate-nodes") {
+      options.simulateNodes = Number(value());
+      if (!Number.isInteger(options.simulateNodes) || options.simulateNodes < 0 || options.simulateNodes > 10_000) return `invalid --simulate-nodes: ${args[i]} (0 to 10000)`;
+    } else if (flag === "--record-scheduling-decisions") options.recordSchedulingDecisions = true;
+    else if (flag === "--node-monitor-grace-period") {
+      options.nodeMonitorGracePeriodSeconds = Number(value());
+      if (!(options.nodeMonitorGracePeriodSeconds > 0)) return `invalid --node-monitor-grace-period: ${args[i]} (seconds)`;
+    } else return `unknown flag: ${args[i]}`;
     if (flag === "--port" && !(Number.isInteger(options.port) && options.port > 0 && options.port < 65536)) return `invalid --port: ${args[i]}`;
   }
   return options;
@@ -72,11 +89,27 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
   log(`kubeconfig: ${kubeconfig}`);
   log(`  export KUBECONFIG=${kubeconfig}`);
   log("  kubectl get namespaces");
+  // The control loops: controllers and the scheduler, each under its Lease.
+  const loops = new ControlLoops({
+    api,
+    core,
+    clock: realClock,
+    identity: `${hostname()}_${randomBytes(8).toString("hex")}`,
+    controllers: {
+      nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodSeconds ? options.nodeMonitorGracePeriodSeconds * 1000 : undefined,
+      volumeBasePath: join(options.dataDir, "volumes"),
+    },
+    scheduler: { recordDecisions: options.recordSchedulingDecisions },
+  });
+  loops.start();
+  const simulated = options.simulateNodes ? await startSimulatedNodes(api, options.simulateNodes, log) : null;
   return {
     server,
     storage,
     kubeconfig,
     async stop() {
+      await simulated?.stop();
+      await loops.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -81,7 +81,7 @@ describe("update", () => {
     expect(stale.message).toBe('Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again');
     // Without a resourceVersion the update is unconditional.
     const forced = await s.update(deployments, "default", "web", { metadata: { name: "web" }, spec: { replicas: 7 } });
-    expect(forced.spec).toEqual({ replicas: 7 });
+    expect(forced.spec).toEqual({ replicas: 7, strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 }); // with SetDefaults_Deployment
     expect(forced.metadata!.creationTimestamp).toBe(d.metadata!.creationTimestamp);
   });
 
@@ -92,7 +92,7 @@ describe("update", () => {
     expect(main.status).toEqual({ replicas: 0 });
     const status = await s.update(deployments, "default", "web", { metadata: { name: "web", labels: { x: "y" } }, spec: { replicas: 9 }, status: { replicas: 2 } }, { subresource: "status" });
     expect(status.status).toEqual({ replicas: 2 });
-    expect(status.spec).toEqual({ replicas: 2 });
+    expect(status.spec).toEqual({ replicas: 2, strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 });
     expect(status.metadata!.labels).toBeUndefined();
   });
 });

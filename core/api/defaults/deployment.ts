@@ -1,4 +1,4 @@
-// Defaults of Deployment ReplicaSet (SetDefaults_* in Kubernetes' API types).
+// Defaults of Deployment and ReplicaSet (SetDefaults_Deployment / SetDefaults_ReplicaSet, apps/v1).
 import type { Defaulter } from "./types.js";
 import { defaultTemplate } from "./pod.js";
 
@@ -6,9 +6,22 @@ type Obj = Record<string, unknown>;
 
 export const deploymentDefaulters: Record<string, Defaulter> = {
   Deployment(obj) {
-    defaultTemplate((obj.spec as Obj | undefined)?.template as Obj | undefined);
+    const spec = (obj.spec ??= {}) as Obj;
+    spec.replicas ??= 1;
+    const strategy = (spec.strategy ??= {}) as Obj;
+    strategy.type ??= "RollingUpdate";
+    if (strategy.type === "RollingUpdate") {
+      const rolling = (strategy.rollingUpdate ??= {}) as Obj;
+      rolling.maxUnavailable ??= "25%";
+      rolling.maxSurge ??= "25%";
+    }
+    spec.revisionHistoryLimit ??= 10;
+    spec.progressDeadlineSeconds ??= 600;
+    defaultTemplate(spec.template as Obj | undefined);
   },
   ReplicaSet(obj) {
-    defaultTemplate((obj.spec as Obj | undefined)?.template as Obj | undefined);
+    const spec = (obj.spec ??= {}) as Obj;
+    spec.replicas ??= 1;
+    defaultTemplate(spec.template as Obj | undefined);
   },
 };
