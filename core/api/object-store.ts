@@ -5,7 +5,9 @@
 //  - optimistic concurrency: an update carrying metadata.resourceVersion must match;
 //  - the status subresource: updates of the main resource keep the stored status, updates
 //    of /status change nothing else;
-//  - deletion: with finalizers the object only gets a deletionTimestamp;
+//  - deletion: with finalizers the object only gets a deletionTimestamp; propagationPolicy
+//    Orphan / Foreground adds the garbage collector's "orphan" / "foregroundDeletion"
+//    finalizer; an update that removes the last finalizer of such an object deletes it;
 //  - list: label and field selectors, limit/continue at one revision;
 //  - watch: ADDED/MODIFIED/DELETED from a resourceVersion, selector-aware.
 import {
@@ -48,6 +50,34 @@ export interface WatchEventOut {
   type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
   object: KubeObject;
 }
+
+export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
+
+/** What a DELETE may carry (metav1.DeleteOptions, as the store uses it). */
+export interface StoreDeleteOptions {
+  /** Preconditions. */
+  resourceVersion?: string;
+  uid?: string;
+  dryRun?: boolean;
+  gracePeriodSeconds?: number;
+  propagationPolicy?: PropagationPolicy;
+  /** Deprecated: true is Orphan, false is Foreground-like (no orphaning). */
+  orphanDependents?: boolean;
+}
+
+export interface UpdateOptions {
+  subresource?: string;
+  dryRun?: boolean;
+  /**
+   * Delete instead of storing when the update leaves an object whose deletion was asked
+   * for without finalizers (what API requests get; the store's own callers may opt out).
+   */
+  deleteWhenFinalized?: boolean;
+}
+
+/** metav1.FinalizerOrphanDependents / FinalizerDeleteDependents: the garbage collector's own. */
+export const FINALIZER_ORPHAN = "orphan";
+export const FINALIZER_FOREGROUND = "foregroundDeletion";
 
 /** Matches a label selector string against labels (the Wasm core does it; see core.labels.matches). */
 export type LabelMatcher = (selector: string, labels: Record<string, string> | undefined) => boolean;
@@ -127,7 +157,7 @@ export class ObjectStore {
     namespace: string | undefined,
     name: string,
     input: KubeObject,
-    options: { subresource?: string; dryRun?: boolean } = {},
+    options: UpdateOptions = {},
   ): Promise<KubeObject> {
     const key = storageKey(r, namespace, name);
     const kv = await this.storage.get(key);
@@ -139,6 +169,15 @@ export class ObjectStore {
     if (meta.resourceVersion && meta.resourceVersion !== String(kv.modRevision)) throw Errors.conflict(r, name);
     const next = this.merged(r, stored, wanted, options.subresource);
     applyDefaults(r.kind, next);
+    if (options.deleteWhenFinalized && shouldDeleteDuringUpdate(r, stored, next)) {
+      // The last finalizer is gone from an object whose deletion was asked for: the update
+      // is not stored, the object is deleted instead (kube-apiserver's deleteWithoutFinalizers).
+      if (options.dryRun) return next;
+      const deleted = await this.storage.delete(key, kv.modRevision);
+      if (!deleted.ok) throw Errors.conflict(r, name);
+      next.metadata!.resourceVersion = String(deleted.revision);
+      return next;
+    }
     if (options.dryRun) return next;
     const result = await this.storage.update(key, encode(next), kv.modRevision);
     if (!result.ok) throw Errors.conflict(r, name);
@@ -155,7 +194,7 @@ export class ObjectStore {
     namespace: string | undefined,
     name: string,
     change: (current: KubeObject) => KubeObject | Promise<KubeObject>,
-    options: { subresource?: string; dryRun?: boolean } = {},
+    options: UpdateOptions = {},
   ): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.get(r, namespace, name);
@@ -172,54 +211,100 @@ export class ObjectStore {
   }
 
   /**
-   * DELETE. An object with finalizers is only marked (deletionTimestamp); it goes when its
-   * finalizers are removed. A pod bound to a node is deleted gracefully: marked with
-   * deletionTimestamp = now + grace period (its own terminationGracePeriodSeconds, default
-   * 30, or the request's gracePeriodSeconds); its kubelet stops it, then deletes it with
-   * grace 0. Returns the object as deleted (or as marked).
+   * Storage.GuaranteedUpdate, for the server's own bookkeeping (a namespace turning
+   * Terminating): `change` gets the stored object and returns what to store as it is — no
+   * merge, no defaulting — or null to leave it. Retried when another write wins the race.
    */
-  async delete(
+  async guaranteedUpdate(
     r: ResourceInfo,
     namespace: string | undefined,
     name: string,
-    options: { resourceVersion?: string; uid?: string; dryRun?: boolean; gracePeriodSeconds?: number } = {},
-  ): Promise<{ object: KubeObject; deleted: boolean }> {
+    change: (current: KubeObject) => KubeObject | null,
+    options: { uid?: string; resourceVersion?: string; dryRun?: boolean } = {},
+  ): Promise<KubeObject> {
+    const key = storageKey(r, namespace, name);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const kv = await this.storage.get(key);
+      if (!kv) throw Errors.notFound(r, name);
+      const current = decode(r, kv);
+      checkPreconditions(r, name, current, kv, options);
+      const next = change(structuredClone(current));
+      if (!next) return current;
+      if (options.dryRun) return next;
+      const result = await this.storage.update(key, encode(next), kv.modRevision);
+      if (!result.ok) continue;
+      next.metadata = { ...next.metadata, resourceVersion: String(result.revision) };
+      return next;
+    }
+    throw Errors.conflict(r, name);
+  }
+
+  /**
+   * DELETE, as kube-apiserver's generic store does it:
+   *  - a pod bound to a node is deleted gracefully: marked with deletionTimestamp = now +
+   *    grace period (its own terminationGracePeriodSeconds, default 30, or the request's
+   *    gracePeriodSeconds); its kubelet stops it, then deletes it with grace 0. While that
+   *    runs, a second DELETE may only bring the deadline forward;
+   *  - the propagation policy becomes finalizers for the garbage collector: Orphan adds
+   *    "orphan", Foreground adds "foregroundDeletion", Background (or an explicit policy
+   *    replacing an earlier one) removes them; with no policy the object's own finalizers,
+   *    then the resource's default (batch/v1 Jobs orphan) decide;
+   *  - an object left with finalizers is only marked (deletionTimestamp = now, grace 0) and
+   *    goes when an update removes the last one.
+   * Returns the object as deleted (or as marked).
+   */
+  async delete(r: ResourceInfo, namespace: string | undefined, name: string, options: StoreDeleteOptions = {}): Promise<{ object: KubeObject; deleted: boolean }> {
     const key = storageKey(r, namespace, name);
     for (let attempt = 0; attempt < 5; attempt++) {
       const kv = await this.storage.get(key);
       if (!kv) throw Errors.notFound(r, name);
       const obj = decode(r, kv);
-      if (options.uid && obj.metadata!.uid !== options.uid) {
-        throw Errors.conflict(r, name, `Precondition failed: UID in precondition: ${options.uid}, UID in object meta: ${obj.metadata!.uid}`);
+      checkPreconditions(r, name, obj, kv, options);
+      const meta = obj.metadata as ObjectMeta & Record<string, unknown>;
+      const now = this.now();
+      let grace = 0;
+      const pendingGrace = meta.deletionTimestamp ? (meta.deletionGracePeriodSeconds ?? 0) : 0;
+      if (pendingGrace > 0) {
+        // Graceful deletion under way: only a shorter grace period changes anything, and
+        // the finalizers cannot be changed by DeleteOptions any more (rest.BeforeDelete).
+        const requested = options.gracePeriodSeconds;
+        if (requested === undefined || requested >= pendingGrace) return { object: obj, deleted: false };
+        grace = Math.max(0, requested);
+      } else if (!meta.deletionTimestamp) {
+        grace = this.gracePeriod(r, obj, options.gracePeriodSeconds);
       }
-      if (options.resourceVersion && options.resourceVersion !== String(kv.modRevision)) throw Errors.conflict(r, name);
-      if (options.dryRun) return { object: obj, deleted: true };
-      const grace = this.gracePeriod(r, obj, options.gracePeriodSeconds);
+      const finalizers = gcFinalizers(r, meta.finalizers ?? [], options);
+      let changed = !sameSet(finalizers, meta.finalizers ?? []);
+      if (changed) meta.finalizers = finalizers;
       if (grace > 0) {
-        const meta = obj.metadata as Record<string, unknown>;
-        const deadline = new Date(this.now().getTime() + grace * 1000);
-        // Already terminating: a shorter grace period may only bring the deadline forward.
-        if (meta.deletionTimestamp && (meta.deletionGracePeriodSeconds as number) <= grace) return { object: obj, deleted: false };
-        meta.deletionTimestamp = timestamp(deadline);
+        meta.deletionTimestamp = timestamp(new Date(now.getTime() + grace * 1000));
         meta.deletionGracePeriodSeconds = grace;
-        const result = await this.storage.update(key, encode(obj), kv.modRevision);
+        changed = true;
+      } else if (finalizers.length > 0) {
+        // markAsDeleting: now (or earlier, when already set), grace period 0.
+        if (!meta.deletionTimestamp) {
+          if ((meta.generation ?? 0) > 0) meta.generation = meta.generation! + 1;
+          meta.deletionTimestamp = timestamp(now);
+          changed = true;
+        } else if (Date.parse(meta.deletionTimestamp) > now.getTime()) {
+          meta.deletionTimestamp = timestamp(now);
+          changed = true;
+        }
+        if (meta.deletionGracePeriodSeconds !== 0) {
+          meta.deletionGracePeriodSeconds = 0;
+          changed = true;
+        }
+      } else {
+        if (options.dryRun) return { object: obj, deleted: true };
+        const result = await this.storage.delete(key, kv.modRevision);
         if (!result.ok) continue;
-        obj.metadata!.resourceVersion = String(result.revision);
-        return { object: obj, deleted: false };
+        return { object: obj, deleted: true };
       }
-      const finalizers = obj.metadata!.finalizers ?? [];
-      if (finalizers.length > 0) {
-        if (obj.metadata!.deletionTimestamp) return { object: obj, deleted: false };
-        obj.metadata!.deletionTimestamp = timestamp(this.now());
-        (obj.metadata as Record<string, unknown>).deletionGracePeriodSeconds = 0;
-        const result = await this.storage.update(key, encode(obj), kv.modRevision);
-        if (!result.ok) continue;
-        obj.metadata!.resourceVersion = String(result.revision);
-        return { object: obj, deleted: false };
-      }
-      const result = await this.storage.delete(key, kv.modRevision);
+      if (!changed || options.dryRun) return { object: obj, deleted: false };
+      const result = await this.storage.update(key, encode(obj), kv.modRevision);
       if (!result.ok) continue;
-      return { object: obj, deleted: true };
+      meta.resourceVersion = String(result.revision);
+      return { object: obj, deleted: false };
     }
     throw Errors.conflict(r, name);
   }
@@ -362,14 +447,26 @@ export class ObjectStore {
   private merged(r: ResourceInfo, stored: KubeObject, wanted: KubeObject, subresource?: string): KubeObject {
     const hasStatus = r.subresources.some((s) => s.name === "status");
     let next: KubeObject;
+    const isNamespace = r.kind === "Namespace" && r.group === "";
     if (subresource === "status") {
       next = { ...structuredClone(stored), status: wanted.status };
+    } else if (subresource === "finalize") {
+      // namespaces/<name>/finalize changes spec.finalizers and nothing else.
+      const finalizers = (wanted.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+      next = { ...structuredClone(stored), spec: { ...(stored.spec as object), finalizers } };
     } else {
       next = wanted;
       // A binding sets spec.nodeName and the PodScheduled condition together.
       if (hasStatus && subresource !== "binding") {
         if (stored.status === undefined) delete next.status;
         else next.status = structuredClone(stored.status);
+      }
+      // A namespace's spec.finalizers changes only through /finalize (namespaceStrategy).
+      if (isNamespace) {
+        const kept = (stored.spec as { finalizers?: string[] } | undefined)?.finalizers;
+        const spec = (next.spec = { ...(next.spec as object) }) as { finalizers?: string[] };
+        if (kept) spec.finalizers = kept;
+        else delete spec.finalizers;
       }
     }
     const meta = (next.metadata ??= {});
@@ -383,7 +480,10 @@ export class ObjectStore {
     meta.creationTimestamp = old.creationTimestamp;
     if (old.deletionTimestamp) meta.deletionTimestamp = old.deletionTimestamp;
     else delete meta.deletionTimestamp;
-    if (subresource === "status") {
+    // Set by DELETE alone (the grace period decides whether removing finalizers deletes).
+    if (old.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
+    else delete meta.deletionGracePeriodSeconds;
+    if (subresource === "status" || subresource === "finalize") {
       next.metadata = { ...structuredClone(old) };
     } else if (old.generation !== undefined || "spec" in next) {
       const specChanged = JSON.stringify(next.spec) !== JSON.stringify(stored.spec);
@@ -392,6 +492,71 @@ export class ObjectStore {
     delete next.metadata!.resourceVersion;
     return next;
   }
+}
+
+/** DeleteOptions preconditions: the object's uid and resourceVersion, when given, must match. */
+function checkPreconditions(r: ResourceInfo, name: string, obj: KubeObject, kv: KeyValue, options: { uid?: string; resourceVersion?: string }): void {
+  if (options.uid && obj.metadata!.uid !== options.uid) {
+    throw Errors.conflict(r, name, `Precondition failed: UID in precondition: ${options.uid}, UID in object meta: ${obj.metadata!.uid}`);
+  }
+  if (options.resourceVersion && options.resourceVersion !== String(kv.modRevision)) {
+    throw Errors.conflict(r, name, `Precondition failed: ResourceVersion in precondition: ${options.resourceVersion}, ResourceVersion in object meta: ${kv.modRevision}`);
+  }
+}
+
+/**
+ * The resource's default when a DELETE names no policy: batch/v1 Jobs keep their pods (for
+ * compatibility, as kube-apiserver does), everything else lets them go in the background.
+ */
+export function defaultOrphans(r: ResourceInfo): boolean {
+  return r.group === "batch" && r.plural === "jobs";
+}
+
+/**
+ * deletionFinalizersForGarbageCollection: the object's finalizers with "orphan" and
+ * "foregroundDeletion" as the request (first), the object's existing ones (next) or the
+ * resource's default (last) decide. The same list (same order) when nothing changes.
+ */
+function gcFinalizers(r: ResourceInfo, existing: string[], options: StoreDeleteOptions): string[] {
+  let orphan: boolean;
+  let foreground: boolean;
+  if (options.orphanDependents !== undefined) {
+    orphan = options.orphanDependents;
+    foreground = false;
+  } else if (options.propagationPolicy !== undefined) {
+    orphan = options.propagationPolicy === "Orphan";
+    foreground = options.propagationPolicy === "Foreground";
+  } else if (existing.includes(FINALIZER_ORPHAN) || existing.includes(FINALIZER_FOREGROUND)) {
+    orphan = existing.includes(FINALIZER_ORPHAN);
+    foreground = !orphan && existing.includes(FINALIZER_FOREGROUND);
+  } else {
+    orphan = defaultOrphans(r);
+    foreground = false;
+  }
+  const out = existing.filter((f) => f !== FINALIZER_ORPHAN && f !== FINALIZER_FOREGROUND);
+  if (orphan) out.push(FINALIZER_ORPHAN);
+  if (foreground) out.push(FINALIZER_FOREGROUND);
+  return sameSet(out, existing) ? existing : out;
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const x = new Set(a);
+  const y = new Set(b);
+  return x.size === y.size && [...x].every((v) => y.has(v));
+}
+
+/**
+ * ShouldDeleteDuringUpdate: the new object has no finalizers left and the stored one was
+ * being deleted with no grace period pending (a gracefully terminating pod waits for its
+ * kubelet). A namespace also needs an empty spec.finalizers (the namespace controller's).
+ */
+function shouldDeleteDuringUpdate(r: ResourceInfo, stored: KubeObject, next: KubeObject): boolean {
+  if ((next.metadata?.finalizers ?? []).length > 0) return false;
+  const old = stored.metadata!;
+  if (!old.deletionTimestamp) return false;
+  if ((old.deletionGracePeriodSeconds ?? 0) !== 0) return false;
+  if (r.kind === "Namespace" && r.group === "") return ((next.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length === 0;
+  return true;
 }
 
 function encode(obj: KubeObject): Uint8Array {

@@ -53,7 +53,7 @@ function resource(
 }
 
 export const RESOURCES: readonly ResourceInfo[] = [
-  resource("", "v1", "Namespace", "namespaces", { cluster: true, short: ["ns"], status: true, verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] }),
+  resource("", "v1", "Namespace", "namespaces", { cluster: true, short: ["ns"], status: true, extra: [{ name: "finalize", group: "", version: "v1", kind: "Namespace", verbs: ["update"] }], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] }),
   resource("", "v1", "Pod", "pods", {
     short: ["po"],
     all: true,

@@ -2,9 +2,20 @@
 // body, authenticated user) in, a JSON response or a watch stream out. The Node host puts
 // it behind HTTPS; the browser sandbox can call it directly.
 import type { Storage } from "../../bindings/storage.js";
-import { RESOURCES, findResource, groupVersion, type ResourceInfo } from "./resources.js";
+import { findResource, groupVersion, type ResourceInfo } from "./resources.js";
 import { ApiError, Errors, successStatus } from "./status.js";
-import { ObjectStore, type KubeObject, type LabelMatcher, type ListOptions, type WatchEventOut } from "./object-store.js";
+import {
+  ObjectStore,
+  FINALIZER_FOREGROUND,
+  FINALIZER_ORPHAN,
+  defaultOrphans,
+  type KubeObject,
+  type LabelMatcher,
+  type ListOptions,
+  type PropagationPolicy,
+  type StoreDeleteOptions,
+  type WatchEventOut,
+} from "./object-store.js";
 import { parseFieldSelector } from "./field-selector.js";
 import { decodeBody, decodeObject, mediaType } from "./codec.js";
 import {
@@ -73,6 +84,12 @@ const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+jso
 const APPLY_TYPE = "application/apply-patch+yaml";
 const BOOTSTRAP_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
+/** NamespaceLifecycle admission refuses to delete these. */
+const IMMORTAL_NAMESPACES = new Set(["default", "kube-system", "kube-public"]);
+const PROPAGATION_POLICIES = ["Foreground", "Background", "Orphan"];
+/** What kube-apiserver warns when a batch/v1 Job is deleted with no policy (its pods stay). */
+const JOB_DELETE_WARNING =
+  "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning";
 
 interface Target {
   resource: ResourceInfo;
@@ -287,7 +304,7 @@ export class ApiServer {
             next.metadata!.resourceVersion = precondition ?? current.metadata!.resourceVersion;
             return next;
           },
-          { subresource, dryRun },
+          { subresource, dryRun, deleteWhenFinalized: true },
         );
         return withWarnings(this.objectResponse(req, r, updated, 200), warnings);
       }
@@ -305,17 +322,19 @@ export class ApiServer {
             recordUpdate(r.kind, groupVersion(r), current, next, this.manager(req), timestamp(this.now()), subresource);
             return next;
           },
-          { subresource, dryRun },
+          { subresource, dryRun, deleteWhenFinalized: true },
         );
         return this.objectResponse(req, r, patched, 200);
       }
       case "DELETE": {
         if (!name) return this.deleteCollection(req, r, namespace);
         const options = this.deleteOptions(req);
-        if (r.plural === "namespaces") return this.deleteNamespace(req, r, name, dryRun);
+        if (r.plural === "namespaces" && r.group === "") return this.deleteNamespace(req, r, name, { ...options, dryRun });
+        const warnings = options.propagationPolicy === undefined && options.orphanDependents === undefined && defaultOrphans(r) ? [JOB_DELETE_WARNING] : [];
         const { object, deleted } = await this.store.delete(r, namespace, name, { ...options, dryRun });
-        if (!deleted) return this.objectResponse(req, r, object, 200);
-        return json(200, successStatus(r, name, object.metadata?.uid));
+        if (deleted) return withWarnings(json(200, successStatus(r, name, object.metadata?.uid)), warnings);
+        // 202 only for the deprecated orphanDependents=false, as kube-apiserver answers.
+        return withWarnings(this.objectResponse(req, r, object, options.orphanDependents === false ? 202 : 200), warnings);
       }
       default:
         throw Errors.methodNotAllowed();
@@ -387,7 +406,7 @@ export class ApiServer {
     const describe = { group: r.group, plural: r.plural, name };
     let updated: KubeObject;
     try {
-      updated = await this.store.modify(r, namespace, name, (current) => apply(r.kind, groupVersion(r), current, config, manager, force, timestamp(this.now()), describe), { dryRun });
+      updated = await this.store.modify(r, namespace, name, (current) => apply(r.kind, groupVersion(r), current, config, manager, force, timestamp(this.now()), describe), { dryRun, deleteWhenFinalized: true });
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 404 && err.status.details?.name === name)) throw err;
       // Absent: apply creates it.
@@ -462,15 +481,45 @@ export class ApiServer {
     };
   }
 
-  private deleteOptions(req: ApiRequest): { resourceVersion?: string; uid?: string; gracePeriodSeconds?: number } {
-    const fromQuery = req.query.get("gracePeriodSeconds");
-    const queryGrace = fromQuery !== null && fromQuery !== "" ? Number(fromQuery) : undefined;
-    if (!req.body || req.body.length === 0) return { gracePeriodSeconds: queryGrace };
-    const body = decodeBody(req.body, req.headers["content-type"], ["application/json", "application/yaml"]) as {
-      preconditions?: { resourceVersion?: string; uid?: string };
-      gracePeriodSeconds?: number;
-    } | null;
-    return { resourceVersion: body?.preconditions?.resourceVersion, uid: body?.preconditions?.uid, gracePeriodSeconds: body?.gracePeriodSeconds ?? queryGrace };
+  /**
+   * metav1.DeleteOptions from the query (?gracePeriodSeconds=, ?propagationPolicy=,
+   * ?orphanDependents=), then the body (kubectl sends {"kind":"DeleteOptions",…}), whose
+   * fields win. Both a policy and orphanDependents, or an unknown policy, is a 422.
+   */
+  private deleteOptions(req: ApiRequest): StoreDeleteOptions {
+    const q = req.query;
+    const queryGrace = q.get("gracePeriodSeconds");
+    const queryOrphan = q.get("orphanDependents");
+    const options: StoreDeleteOptions = {
+      gracePeriodSeconds: queryGrace !== null && queryGrace !== "" ? Number(queryGrace) : undefined,
+      propagationPolicy: (q.get("propagationPolicy") || undefined) as PropagationPolicy | undefined,
+      orphanDependents: queryOrphan !== null && queryOrphan !== "" ? queryOrphan === "true" : undefined,
+    };
+    if (req.body && req.body.length > 0) {
+      const body = decodeBody(req.body, req.headers["content-type"], ["application/json", "application/yaml"]) as {
+        preconditions?: { resourceVersion?: string; uid?: string };
+        gracePeriodSeconds?: number;
+        propagationPolicy?: PropagationPolicy | null;
+        orphanDependents?: boolean | null;
+      } | null;
+      options.resourceVersion = body?.preconditions?.resourceVersion;
+      options.uid = body?.preconditions?.uid;
+      options.gracePeriodSeconds = body?.gracePeriodSeconds ?? options.gracePeriodSeconds;
+      options.propagationPolicy = body?.propagationPolicy ?? options.propagationPolicy;
+      options.orphanDependents = body?.orphanDependents ?? options.orphanDependents;
+    }
+    const policy = options.propagationPolicy;
+    if (policy !== undefined && options.orphanDependents !== undefined) {
+      throw Errors.invalid("DeleteOptions", "meta.k8s.io", "", [
+        { reason: "FieldValueInvalid", message: `Invalid value: "${policy}": orphanDependents and deletionPropagation cannot be both set`, field: "propagationPolicy" },
+      ]);
+    }
+    if (policy !== undefined && !PROPAGATION_POLICIES.includes(policy)) {
+      throw Errors.invalid("DeleteOptions", "meta.k8s.io", "", [
+        { reason: "FieldValueNotSupported", message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"`, field: "propagationPolicy" },
+      ]);
+    }
+    return options;
   }
 
   /** The object's kind and apiVersion, when given, must be this resource's. */
@@ -490,35 +539,53 @@ export class ApiServer {
   }
 
   /**
-   * Deleting a namespace removes what it holds, then the namespace (the namespace
-   * controller's work, done at once until the controllers issue brings the real one).
+   * DELETE of a namespace (the namespace registry's own rules): the first request marks it
+   * — deletionTimestamp, status.phase Terminating, and the garbage collector's finalizers as
+   * the policy asks — and returns it; the namespace controller then empties it and removes
+   * its "kubernetes" finalizer through /finalize, and that update deletes it. Later requests
+   * return it as it is while spec.finalizers is not empty.
    */
-  private async deleteNamespace(req: ApiRequest, r: ResourceInfo, name: string, dryRun: boolean): Promise<ApiResponse> {
+  private async deleteNamespace(req: ApiRequest, r: ResourceInfo, name: string, options: StoreDeleteOptions): Promise<ApiResponse> {
+    if (IMMORTAL_NAMESPACES.has(name)) throw Errors.forbiddenBy(r, name, "this namespace may not be deleted");
     const ns = await this.store.get(r, undefined, name);
-    if (dryRun) return this.objectResponse(req, r, ns, 200);
-    for (const resource of RESOURCES) {
-      if (!resource.namespaced) continue;
-      const list = await this.store.list(resource, name);
-      for (const item of list.items) {
-        try {
-          await this.store.delete(resource, name, item.metadata!.name!);
-        } catch (err) {
-          if (!(err instanceof ApiError && err.code === 404)) throw err;
-        }
-      }
+    const preconditions = { uid: options.uid ?? ns.metadata!.uid, resourceVersion: options.resourceVersion, dryRun: options.dryRun };
+    if (!ns.metadata!.deletionTimestamp) {
+      const marked = await this.store.guaranteedUpdate(
+        r,
+        undefined,
+        name,
+        (current) => {
+          const meta = current.metadata!;
+          meta.deletionTimestamp ??= timestamp(this.now());
+          current.status = { ...(current.status as object), phase: "Terminating" };
+          const finalizers = (meta.finalizers ?? []).filter((f) => f !== FINALIZER_ORPHAN && f !== FINALIZER_FOREGROUND);
+          const had = (f: string) => (meta.finalizers ?? []).includes(f);
+          const orphan = options.orphanDependents ?? (options.propagationPolicy ? options.propagationPolicy === "Orphan" : had(FINALIZER_ORPHAN));
+          const foreground = options.orphanDependents !== undefined ? !options.orphanDependents : options.propagationPolicy ? options.propagationPolicy === "Foreground" : had(FINALIZER_FOREGROUND);
+          if (orphan) finalizers.push(FINALIZER_ORPHAN);
+          if (foreground) finalizers.push(FINALIZER_FOREGROUND);
+          if (finalizers.length !== (meta.finalizers ?? []).length || finalizers.some((f) => !had(f))) meta.finalizers = finalizers;
+          return current;
+        },
+        preconditions,
+      );
+      return this.objectResponse(req, r, marked, 200);
     }
-    const { object } = await this.store.delete(r, undefined, name);
-    return json(200, successStatus(r, name, object.metadata?.uid));
+    if (((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0) return this.objectResponse(req, r, ns, 200);
+    const { object } = await this.store.delete(r, undefined, name, { ...options, ...preconditions });
+    // The namespace registry returns the deleted object itself, not a Status.
+    return this.objectResponse(req, r, object, 200);
   }
 
   private async deleteCollection(req: ApiRequest, r: ResourceInfo, namespace: string | undefined): Promise<ApiResponse> {
     if (!r.verbs.includes("deletecollection")) throw Errors.methodNotAllowed();
     const options = this.listOptions(r, req.query);
     const list = await this.store.list(r, namespace, { labelSelector: options.labelSelector, fields: options.fields });
+    const deleteOptions = this.deleteOptions(req);
     const deleted: KubeObject[] = [];
     for (const item of list.items) {
       try {
-        const result = await this.store.delete(r, namespace ?? item.metadata?.namespace, item.metadata!.name!);
+        const result = await this.store.delete(r, namespace ?? item.metadata?.namespace, item.metadata!.name!, deleteOptions);
         deleted.push(result.object);
       } catch (err) {
         if (!(err instanceof ApiError && err.code === 404)) throw err;

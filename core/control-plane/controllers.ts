@@ -7,6 +7,13 @@ import { PersistentVolumeBinder } from "../controllers/persistent-volume.js";
 import { LocalPathProvisioner } from "../controllers/local-provisioner.js";
 import { StatefulSetController } from "../controllers/statefulset.js";
 import { DaemonSetController } from "../controllers/daemonset.js";
+import { JobController } from "../controllers/job.js";
+import { CronJobController } from "../controllers/cronjob.js";
+import { GarbageCollector } from "../controllers/garbage-collector.js";
+import { NamespaceController } from "../controllers/namespace.js";
+import { EndpointsController } from "../controllers/endpoints.js";
+import { EndpointSliceController } from "../controllers/endpointslice.js";
+import { ServiceAccountController } from "../controllers/serviceaccount.js";
 
 export interface ControllerOptions {
   /** node-monitor-grace-period (default 50 s). */
@@ -22,6 +29,13 @@ export function defaultReconcilers(options: ControllerOptions): Reconciler[] {
     new DeploymentController(),
     new StatefulSetController(),
     new DaemonSetController(),
+    new JobController(),
+    new CronJobController(),
+    new GarbageCollector(),
+    new NamespaceController(),
+    new EndpointsController(),
+    new EndpointSliceController(),
+    new ServiceAccountController(),
     new NodeLifecycleController({ nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs, nodeStartupGracePeriodMs: options.nodeStartupGracePeriodMs }),
     new PersistentVolumeBinder({}),
     new LocalPathProvisioner({ basePath: options.volumeBasePath }),
