@@ -1,0 +1,110 @@
+// The core/v1 shapes the kubelet reads and writes, with the fields it needs (JSON as the
+// API serves it; unknown fields pass through). Field order follows the Go structs.
+import type { ObjectMeta } from "../types/meta.js";
+
+export interface ContainerSpec {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  env?: { name: string; value?: string }[];
+  workingDir?: string;
+  imagePullPolicy?: string;
+  /** Init containers only: "Always" makes it a sidecar (restartable init container). */
+  restartPolicy?: string;
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; recursiveReadOnly?: string }[];
+  readinessProbe?: unknown;
+  livenessProbe?: unknown;
+  startupProbe?: unknown;
+}
+
+export interface PodSpec {
+  containers: ContainerSpec[];
+  initContainers?: ContainerSpec[];
+  nodeName?: string;
+  restartPolicy?: string;
+  terminationGracePeriodSeconds?: number;
+  hostname?: string;
+  hostNetwork?: boolean;
+  readinessGates?: { conditionType: string }[];
+}
+
+export interface PodCondition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  lastProbeTime?: string | null;
+  lastTransitionTime?: string | null;
+  reason?: string;
+  message?: string;
+}
+
+export interface ContainerStateWaiting {
+  reason?: string;
+  message?: string;
+}
+
+export interface ContainerStateTerminated {
+  exitCode: number;
+  signal?: number;
+  reason?: string;
+  message?: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  containerID?: string;
+}
+
+export interface ContainerState {
+  waiting?: ContainerStateWaiting;
+  running?: { startedAt: string | null };
+  terminated?: ContainerStateTerminated;
+}
+
+export interface ContainerStatus {
+  name: string;
+  state: ContainerState;
+  lastState: ContainerState;
+  ready: boolean;
+  restartCount: number;
+  image: string;
+  imageID: string;
+  containerID?: string;
+  started?: boolean;
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; recursiveReadOnly?: string }[];
+}
+
+export interface PodStatus {
+  phase?: string;
+  conditions?: PodCondition[];
+  message?: string;
+  reason?: string;
+  nominatedNodeName?: string;
+  hostIP?: string;
+  hostIPs?: { ip: string }[];
+  podIP?: string;
+  podIPs?: { ip: string }[];
+  startTime?: string;
+  initContainerStatuses?: ContainerStatus[];
+  containerStatuses?: ContainerStatus[];
+  qosClass?: string;
+  [field: string]: unknown;
+}
+
+export interface Pod {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta & {
+    name: string;
+    namespace: string;
+    uid: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    deletionTimestamp?: string;
+    deletionGracePeriodSeconds?: number;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+  };
+  spec: PodSpec;
+  status?: PodStatus;
+}
+
+export const isRestartableInit = (c: ContainerSpec): boolean => c.restartPolicy === "Always";
+export const isTerminalPhase = (phase: string | undefined): boolean => phase === "Succeeded" || phase === "Failed";

@@ -1,0 +1,188 @@
+// The Runtime contract (bindings/runtime.ts), as a suite any implementation runs: the
+// simulated runtime here (simulated.test.ts), Docker in the node host's suite. It assumes
+// only what every runtime does — an image with busybox's `sh`, `sleep` and `echo`, real
+// (wall-clock) time, containers that take a while — and waits by polling.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Runtime, RuntimeEvent } from "../../dist/bindings/runtime.js";
+
+export interface RuntimeContractOptions {
+  /** A fresh runtime (with `image` present). */
+  make(): Promise<Runtime>;
+  /** Removes whatever the test left behind (the suite removes its sandboxes itself). */
+  cleanup?(runtime: Runtime): Promise<void>;
+  /** An image with sh, sleep and echo that is present (busybox). */
+  image: string;
+  /** How long waiting for a container's exit may take; default 10 s. */
+  timeoutMs?: number;
+}
+
+let sequence = 0;
+
+export function runtimeContract(name: string, options: RuntimeContractOptions): void {
+  const timeout = options.timeoutMs ?? 10_000;
+
+  describe(`Runtime contract: ${name}`, () => {
+    let runtime: Runtime;
+    const sandboxes: string[] = [];
+
+    beforeEach(async () => {
+      runtime = await options.make();
+    });
+
+    afterEach(async () => {
+      for (const id of sandboxes.splice(0)) await runtime.removeSandbox(id).catch(() => undefined);
+      await options.cleanup?.(runtime);
+    });
+
+    const sandbox = async (annotations: Record<string, string> = {}) => {
+      const n = ++sequence;
+      const s = await runtime.runSandbox({
+        uid: `contract-uid-${n}`,
+        namespace: "default",
+        name: `contract-${n}`,
+        hostname: `contract-${n}`,
+        labels: { app: "contract" },
+        annotations,
+      });
+      sandboxes.push(s.sandboxId);
+      return s;
+    };
+
+    const container = async (sandboxId: string, command: string[], attempt = 0) =>
+      runtime.createContainer(sandboxId, { name: "main", image: options.image, command, attempt });
+
+    const status = async (sandboxId: string, id: string) => (await runtime.listContainers({ sandboxId })).find((c) => c.id === id);
+
+    const until = async (what: string, check: () => Promise<boolean>) => {
+      const deadline = Date.now() + timeout;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+
+    it("names itself and its version", async () => {
+      expect(runtime.type).toMatch(/^[a-z][a-z0-9-]*$/);
+      const v = await runtime.version();
+      expect(v.runtimeName).not.toBe("");
+      expect(v.runtimeVersion).not.toBe("");
+    });
+
+    it("has the test image, can 'pull' it, and lists it", async () => {
+      expect(await runtime.hasImage(options.image)).toBe(true);
+      const pulled = await runtime.pullImage(options.image);
+      expect(pulled.imageRef).not.toBe("");
+      expect(pulled.sizeBytes).toBeGreaterThan(0);
+      const images = await runtime.listImages();
+      const base = options.image.split(":")[0].split("/").pop()!;
+      expect(images.some((i) => i.names.some((n) => n.includes(base)) && i.sizeBytes > 0)).toBe(true);
+    });
+
+    it("runs sandboxes with distinct IPv4 addresses and lists them", async () => {
+      const a = await sandbox();
+      const b = await sandbox();
+      expect(a.ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(b.ip).not.toBe(a.ip);
+      const listed = await runtime.listSandboxes();
+      const mine = listed.find((s) => s.id === a.sandboxId)!;
+      expect(mine).toMatchObject({ uid: expect.stringMatching(/^contract-uid-/), namespace: "default", state: "ready", ip: a.ip });
+      expect(mine.createdAt).toBeGreaterThan(0);
+    });
+
+    it("creates a container (created, attempt echoed), starts it (running)", async () => {
+      const s = await sandbox();
+      const id = await container(s.sandboxId, ["sleep", "3600"], 2);
+      const created = await status(s.sandboxId, id);
+      expect(created).toMatchObject({ id, sandboxId: s.sandboxId, name: "main", state: "created", attempt: 2 });
+      expect(created!.image).not.toBe("");
+      await runtime.startContainer(id);
+      const running = await status(s.sandboxId, id);
+      expect(running!.state).toBe("running");
+      expect(running!.startedAt).toBeGreaterThan(0);
+      expect(running!.imageRef).toBeTruthy();
+    });
+
+    it("reports a container's exit: code and reason", async () => {
+      const s = await sandbox();
+      const ok = await container(s.sandboxId, ["sh", "-c", "exit 0"]);
+      const bad = await container(s.sandboxId, ["sh", "-c", "exit 3"]);
+      await runtime.startContainer(ok);
+      await runtime.startContainer(bad);
+      await until("both containers to exit", async () => (await status(s.sandboxId, ok))?.state === "exited" && (await status(s.sandboxId, bad))?.state === "exited");
+      expect(await status(s.sandboxId, ok)).toMatchObject({ exitCode: 0, reason: "Completed" });
+      const failed = (await status(s.sandboxId, bad))!;
+      expect(failed).toMatchObject({ exitCode: 3, reason: "Error" });
+      expect(failed.finishedAt!).toBeGreaterThanOrEqual(failed.startedAt!);
+    });
+
+    it("stops a running container (idempotently) and removes it", async () => {
+      const s = await sandbox();
+      const id = await container(s.sandboxId, ["sleep", "3600"]);
+      await runtime.startContainer(id);
+      await runtime.stopContainer(id, 1);
+      const stopped = (await status(s.sandboxId, id))!;
+      expect(stopped.state).toBe("exited");
+      expect(stopped.exitCode).not.toBe(0);
+      await runtime.stopContainer(id, 1);
+      await runtime.removeContainer(id);
+      expect(await status(s.sandboxId, id)).toBeUndefined();
+    });
+
+    it("stopping a sandbox stops its containers; removing it removes them", async () => {
+      const s = await sandbox();
+      const id = await container(s.sandboxId, ["sleep", "3600"]);
+      await runtime.startContainer(id);
+      await runtime.stopSandbox(s.sandboxId);
+      expect((await status(s.sandboxId, id))?.state).toBe("exited");
+      expect((await runtime.listSandboxes()).find((x) => x.id === s.sandboxId)?.state).toBe("notready");
+      await runtime.stopSandbox(s.sandboxId);
+      await runtime.removeSandbox(s.sandboxId);
+      await runtime.removeSandbox(s.sandboxId);
+      expect(await runtime.listContainers({ sandboxId: s.sandboxId })).toEqual([]);
+      expect((await runtime.listSandboxes()).some((x) => x.id === s.sandboxId)).toBe(false);
+    });
+
+    it("lists containers per sandbox and all of them", async () => {
+      const a = await sandbox();
+      const b = await sandbox();
+      const ca = await container(a.sandboxId, ["sleep", "3600"]);
+      const cb = await container(b.sandboxId, ["sleep", "3600"]);
+      expect((await runtime.listContainers({ sandboxId: a.sandboxId })).map((c) => c.id)).toEqual([ca]);
+      const all = (await runtime.listContainers()).map((c) => c.id);
+      expect(all).toContain(ca);
+      expect(all).toContain(cb);
+    });
+
+    it("rejects a container for a sandbox that does not exist", async () => {
+      await expect(runtime.createContainer("no-such-sandbox", { name: "x", image: options.image })).rejects.toThrow();
+    });
+
+    it("keeps a container's output for logs", async () => {
+      const s = await sandbox();
+      const id = await container(s.sandboxId, ["echo", "hello kubeling"]);
+      await runtime.startContainer(id);
+      await until("the container to exit", async () => (await status(s.sandboxId, id))?.state === "exited");
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of runtime.logs(id)) chunks.push(chunk);
+      const text = new TextDecoder().decode(Uint8Array.from(chunks.flatMap((c) => [...c])));
+      expect(text).toBe("hello kubeling\n");
+    });
+
+    it("tells subscribers when containers start and exit, until they unsubscribe", async () => {
+      const seen: RuntimeEvent[] = [];
+      const unsubscribe = runtime.subscribe((e) => seen.push(e));
+      const s = await sandbox();
+      const id = await container(s.sandboxId, ["sh", "-c", "exit 1"]);
+      await runtime.startContainer(id);
+      await until("the exit event", async () => seen.some((e) => e.type === "ContainerExited" && e.containerId === id));
+      expect(seen.find((e) => e.type === "ContainerStarted" && e.containerId === id)?.sandboxId).toBe(s.sandboxId);
+      unsubscribe();
+      const count = seen.length;
+      const other = await container(s.sandboxId, ["sh", "-c", "exit 0"]);
+      await runtime.startContainer(other);
+      await until("the second container to exit", async () => (await status(s.sandboxId, other))?.state === "exited");
+      await new Promise((r) => setTimeout(r, 50));
+      expect(seen.length).toBe(count);
+    });
+  });
+}
