@@ -293,12 +293,14 @@ export class ApiServer {
         this.checkKind(r, obj);
         const warnings = this.validateFields(req, r, obj);
         const precondition = obj.metadata?.resourceVersion;
+        let attempts = 0;
         const updated = await this.store.modify(
           r,
           namespace,
           name,
           (current) => {
-            const next = structuredClone(obj);
+            // The body is used in place; a retry after a lost race decodes it afresh.
+            const next = attempts++ === 0 ? obj : decodeObject(req.body, req.headers["content-type"]);
             recordUpdate(r.kind, groupVersion(r), current, next, this.manager(req), timestamp(this.now()), subresource);
             // No resourceVersion in the body: an unconditional update.
             next.metadata!.resourceVersion = precondition ?? current.metadata!.resourceVersion;

@@ -46,6 +46,23 @@ const LABEL_EXCLUDE_DISRUPTION = "node.kubernetes.io/exclude-disruption";
 /** --large-cluster-size-threshold and --unhealthy-zone-threshold defaults. */
 const LARGE_CLUSTER_THRESHOLD = 50;
 const UNHEALTHY_ZONE_THRESHOLD = 0.55;
+/** How long a census of every node's readiness per zone is reused (see disruption()). */
+const ZONE_CENSUS_PERIOD_MS = 1000;
+
+interface CensusEntry {
+  zone: string;
+  ready: boolean;
+}
+
+interface ZoneCensus {
+  at: number;
+  validUntil: number;
+  version: number;
+  nodes: Map<string, CensusEntry>;
+  zones: Map<string, { ready: number; notReady: number }>;
+  zonesWithNodes: number;
+  zonesWithReady: number;
+}
 
 /** Which condition status taints a node NoSchedule with which key (nodeConditionToTaintKeyStatusMap). */
 const CONDITION_TAINTS: Record<string, Record<string, string>> = {
@@ -122,6 +139,9 @@ export class NodeLifecycleController implements Reconciler {
   /** Pods with a scheduled eviction: since when (the timed queue's CreatedAt). */
   private readonly evictions = new Map<string, { since: number; pod: KubeObject }>();
   private fullDisruption = false;
+  /** The zone census behind disruption(), and what invalidates it. */
+  private census: ZoneCensus | null = null;
+  private nodesVersion = 0;
 
   constructor(options: NodeLifecycleOptions = {}) {
     this.monitorGraceMs = options.nodeMonitorGracePeriodMs ?? 50_000;
@@ -130,6 +150,7 @@ export class NodeLifecycleController implements Reconciler {
 
   setup(ctx: ControllerContext, queue: WorkQueue): void {
     this.ctx = ctx;
+    this.census = null;
     this.nodeEvents = ctx.events.forComponent("node-controller");
     this.evictionEvents = ctx.events.forComponent("taint-eviction-controller");
     this.nodes = ctx.informers.for(R.nodes);
@@ -148,16 +169,23 @@ export class NodeLifecycleController implements Reconciler {
     };
     this.nodes.addEventHandler({
       add: (n) => {
+        this.nodesVersion++;
         queue.add(n.metadata!.name!);
         enqueueAllNodes();
         enqueuePodsOf(n.metadata!.name!);
       },
       update: (old, n) => {
         queue.add(n.metadata!.name!);
-        if (readyStatus(old as NodeShape) !== readyStatus(n as NodeShape)) enqueueAllNodes();
+        if (readyStatus(old as NodeShape) !== readyStatus(n as NodeShape)) {
+          this.nodesVersion++;
+          enqueueAllNodes();
+        } else if (zoneKey(old as NodeShape) !== zoneKey(n as NodeShape) || old.metadata?.labels?.[LABEL_EXCLUDE_DISRUPTION] !== n.metadata?.labels?.[LABEL_EXCLUDE_DISRUPTION]) {
+          this.nodesVersion++;
+        }
         if (JSON.stringify(noExecuteTaints(old as NodeShape)) !== JSON.stringify(noExecuteTaints(n as NodeShape))) enqueuePodsOf(n.metadata!.name!);
       },
       delete: (n) => {
+        this.nodesVersion++;
         queue.add(n.metadata!.name!);
         enqueueAllNodes();
         enqueuePodsOf(n.metadata!.name!);
@@ -294,31 +322,74 @@ export class NodeLifecycleController implements Reconciler {
    * handleDisruption and ComputeZoneState, from every node's Ready as it is about to be, so
    * nodes failing together are judged together: "full" when no zone has a Ready node,
    * "noNewTaints" when this node's zone has a NoExecute eviction rate of 0.
+   *
+   * The census of all nodes is taken at most once per ZONE_CENSUS_PERIOD_MS (Kubernetes
+   * takes it once per 5 s monitor pass) or when a node comes, goes, or changes readiness
+   * or zone; each call then corrects it for the one node in hand. Taking it on every sync
+   * made heartbeats O(nodes²): 1,000 nodes renewing every 10 s cost a core.
    */
   private disruption(node: NodeShape, now: number): { full: boolean; noNewTaints: boolean } {
-    const zones = new Map<string, { ready: number; notReady: number }>();
+    const census = this.zoneCensus(now);
     const name = node.metadata!.name!;
-    for (const cached of this.nodes.list() as NodeShape[]) {
-      const n = cached.metadata?.name === name ? node : cached;
-      if (n.metadata?.labels?.[LABEL_EXCLUDE_DISRUPTION] !== undefined) continue;
-      const z = zones.get(zoneKey(n)) ?? { ready: 0, notReady: 0 };
-      if (this.effectiveReady(n, now) === "True") z.ready++;
-      else z.notReady++;
-      zones.set(zoneKey(n), z);
+    const before = census.nodes.get(name);
+    const after = this.censusEntry(node, now);
+    // This node's zone(s) with its cached entry swapped for the one in hand.
+    const adjusted = new Map<string, { ready: number; notReady: number }>();
+    for (const e of [before, after]) if (e && !adjusted.has(e.zone)) adjusted.set(e.zone, { ...(census.zones.get(e.zone) ?? { ready: 0, notReady: 0 }) });
+    if (before) adjusted.get(before.zone)![before.ready ? "ready" : "notReady"]--;
+    if (after) adjusted.get(after.zone)![after.ready ? "ready" : "notReady"]++;
+    let zonesWithNodes = census.zonesWithNodes;
+    let zonesWithReady = census.zonesWithReady;
+    for (const [zone, z] of adjusted) {
+      const old = census.zones.get(zone) ?? { ready: 0, notReady: 0 };
+      zonesWithNodes += Number(z.ready + z.notReady > 0) - Number(old.ready + old.notReady > 0);
+      zonesWithReady += Number(z.ready > 0) - Number(old.ready > 0);
     }
-    const all = [...zones.values()];
-    const full = all.length > 0 && all.every((z) => z.ready === 0);
+    const full = zonesWithNodes > 0 && zonesWithReady === 0;
     if (this.fullDisruption && !full) {
       // Leaving full disruption: every node gets a fresh grace period.
       for (const h of this.health.values()) h.probeTimestamp = now;
+      this.census = null;
     }
     this.fullDisruption = full;
-    const z = zones.get(zoneKey(node));
+    const z = adjusted.get(zoneKey(node)) ?? census.zones.get(zoneKey(node));
     // PartialDisruption (more than 2 and at least 55 % not ready) in a zone of at most
     // --large-cluster-size-threshold nodes: ReducedQPSFunc gives 0. A fully disrupted zone
     // while others are not keeps the normal rate.
     const partial = !!z && z.ready > 0 && z.notReady > 2 && z.notReady / (z.ready + z.notReady) >= UNHEALTHY_ZONE_THRESHOLD;
     return { full, noNewTaints: partial && z!.ready + z!.notReady <= LARGE_CLUSTER_THRESHOLD };
+  }
+
+  private censusEntry(node: NodeShape, now: number): CensusEntry | undefined {
+    if (node.metadata?.labels?.[LABEL_EXCLUDE_DISRUPTION] !== undefined) return undefined;
+    return { zone: zoneKey(node), ready: this.effectiveReady(node, now) === "True" };
+  }
+
+  private zoneCensus(now: number): ZoneCensus {
+    const c = this.census;
+    if (c && c.version === this.nodesVersion && now >= c.at && now < c.validUntil) return c;
+    // Valid for the period, and never past the first grace deadline of a node counted
+    // Ready (then it counts as not Ready: nodes failing together are seen together).
+    const census: ZoneCensus = { at: now, validUntil: now + ZONE_CENSUS_PERIOD_MS, version: this.nodesVersion, nodes: new Map(), zones: new Map(), zonesWithNodes: 0, zonesWithReady: 0 };
+    for (const n of this.nodes.list() as NodeShape[]) {
+      const e = this.censusEntry(n, now);
+      if (!e) continue;
+      if (e.ready) {
+        const { health, graceMs } = this.probe(n, now);
+        census.validUntil = Math.min(census.validUntil, health.probeTimestamp + graceMs + 1);
+      }
+      census.nodes.set(n.metadata!.name!, e);
+      let z = census.zones.get(e.zone);
+      if (!z) census.zones.set(e.zone, (z = { ready: 0, notReady: 0 }));
+      if (e.ready) z.ready++;
+      else z.notReady++;
+    }
+    for (const z of census.zones.values()) {
+      if (z.ready + z.notReady > 0) census.zonesWithNodes++;
+      if (z.ready > 0) census.zonesWithReady++;
+    }
+    this.census = census;
+    return census;
   }
 
   /**

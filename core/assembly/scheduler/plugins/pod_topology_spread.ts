@@ -19,6 +19,8 @@ import { anyToleratesTaint, effectSelected, EFFECT_BIT_NO_EXECUTE, EFFECT_BIT_NO
 const MISSING_LABEL = intern("node(s) didn't match pod topology spread constraints (missing required label)");
 const SKEW_TOO_BIG = intern("node(s) didn't match pod topology spread constraints");
 const HOSTNAME = intern("kubernetes.io/hostname");
+/** Selectors whose matching-pod counts are kept for scoring (see memoPool). */
+const SOFT_MEMO_POOL = 128;
 const ZONE = intern("topology.kubernetes.io/zone");
 
 /** A default constraint from the plugin's args (no selector: it comes from the pod's owners). */
@@ -50,6 +52,15 @@ export class PodTopologySpread extends Plugin {
   /** Per node (cache index): left out of scoring for missing a topology key. */
   private ignored: StaticArray<bool> = new StaticArray<bool>(0);
   private feasible: Array<NodeInfo> = new Array<NodeInfo>();
+  /** Per ScheduleAnyway constraint: its matching-pod memo, from the pool below. */
+  private softMemos: Array<MatchMemo> = new Array<MatchMemo>();
+  /**
+   * Memos of recent selectors, least recently used replaced: pods of many controllers
+   * arrive interleaved, and each controller's next pod recounts only the nodes whose pods
+   * changed (without it, default spreading counted every pod of every node per cycle).
+   */
+  private memoPool: Array<MatchMemo> = new Array<MatchMemo>();
+  private memoClock: i64 = 0;
 
   constructor(private cache: Cache) {
     super("PodTopologySpread", PRE_FILTER | FILTER | PRE_SCORE | SCORE | NORMALIZE);
@@ -178,7 +189,16 @@ export class PodTopologySpread extends Plugin {
       const size = constraints[i].topologyKey == HOSTNAME ? feasible.length - ignoredCount : pairs[i].entries;
       this.weights[i] = Math.log(<f64>(size + 2));
     }
+    const memos = this.softMemos;
+    memos.length = 0;
+    let zonal = false;
+    for (let i = 0; i < c; i++) {
+      memos.push(this.memoFor(constraints[i].selector, pod.namespace, all.length));
+      if (constraints[i].topologyKey != HOSTNAME) zonal = true;
+    }
+    if (!zonal) return Code.Success;
     // Matching pods per domain, over every node (not only the feasible ones).
+    const table = this.cache.table;
     for (let n = 0; n < all.length; n++) {
       const node = all[n];
       if (requireAll && !hasAllKeys(node, constraints)) continue;
@@ -188,7 +208,7 @@ export class PodTopologySpread extends Plugin {
         const value = max(node.labelValue(constraint.topologyKey), 0);
         const domain = pairs[i];
         if (!domain.has(0, value)) continue;
-        domain.add(0, value, countMatching(node, constraint.selector, pod.namespace));
+        domain.add(0, value, memos[i].count(all, n, table.row(n), constraint.selector, pod.namespace));
       }
     }
     return Code.Success;
@@ -202,10 +222,34 @@ export class PodTopologySpread extends Plugin {
       const c = constraints[i];
       const value = node.labelValue(c.topologyKey);
       if (value < 0) continue;
-      const count: i64 = c.topologyKey == HOSTNAME ? countMatching(node, c.selector, pod.namespace) : this.pairCounts[i].get(0, value);
+      const count: i64 = c.topologyKey == HOSTNAME ? this.softMemos[i].count(this.cache.nodes, node.index, row, c.selector, pod.namespace) : this.pairCounts[i].get(0, value);
       score += <f64>count * this.weights[i] + <f64>(c.maxSkew - 1);
     }
     return <i64>Math.round(score);
+  }
+
+  private memoFor(selector: Selector, namespace: i32, nodes: i32): MatchMemo {
+    const pool = this.memoPool;
+    let memo: MatchMemo | null = null;
+    for (let i = 0; i < pool.length; i++) {
+      if (unchecked(pool[i]).isFor(selector, namespace)) {
+        memo = unchecked(pool[i]);
+        break;
+      }
+    }
+    if (memo === null) {
+      if (pool.length < SOFT_MEMO_POOL) {
+        memo = new MatchMemo();
+        pool.push(memo);
+      } else {
+        let oldest = unchecked(pool[0]);
+        for (let i = 1; i < pool.length; i++) if (unchecked(pool[i]).lastUsed < oldest.lastUsed) oldest = unchecked(pool[i]);
+        memo = oldest;
+      }
+    }
+    memo.prepare(selector, namespace, nodes);
+    memo.lastUsed = ++this.memoClock;
+    return memo;
   }
 
   /** Fewer matching pods is better: 100 × (max + min - score) / max over the scored nodes. */
@@ -248,12 +292,20 @@ class MatchMemo {
   private versions: StaticArray<i64> = new StaticArray<i64>(0);
   private counts: StaticArray<i32> = new StaticArray<i32>(0);
 
+  /** When the pool last handed this memo out. */
+  lastUsed: i64 = 0;
+
+  /** Whether this memo is for the same selector (by content) and namespace. */
+  isFor(selector: Selector, namespace: i32): bool {
+    const program = selector.program;
+    return namespace == this.namespace && selector.nothing == this.nothing && program.length == this.program.length &&
+      memory.compare(changetype<usize>(program), changetype<usize>(this.program), <usize>program.length << 2) == 0;
+  }
+
   /** Keeps the memo when the key is the same selector (by content) and namespace. */
   prepare(selector: Selector, namespace: i32, nodes: i32): void {
+    if (this.isFor(selector, namespace) && this.versions.length >= nodes) return;
     const program = selector.program;
-    const same = namespace == this.namespace && selector.nothing == this.nothing && program.length == this.program.length &&
-      memory.compare(changetype<usize>(program), changetype<usize>(this.program), <usize>program.length << 2) == 0;
-    if (same && this.versions.length >= nodes) return;
     this.program = StaticArray.slice<i32>(program);
     this.nothing = selector.nothing;
     this.namespace = namespace;
