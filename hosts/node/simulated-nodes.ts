@@ -13,12 +13,17 @@ import { SimulatedRuntime } from "../browser/simulated-runtime.js";
 
 export const SIMULATE_STOPPED_ANNOTATION = "kubeling.io/simulate-stopped";
 
-export async function startSimulatedNodes(api: ApiServer, count: number, log: (line: string) => void): Promise<{ nodes: SimulatedNodes; stop(): Promise<void> }> {
+export async function startSimulatedNodes(
+  api: ApiServer,
+  count: number,
+  log: (line: string) => void,
+  options: { startDelayMs?: number } = {},
+): Promise<{ nodes: SimulatedNodes; stop(): Promise<void> }> {
   const nodes = new SimulatedNodes({
     client: new InProcessClient(api).as("kubelet"),
     clock: realClock,
     count,
-    runtimeFor: (node, clock) => new SimulatedRuntime({ clock, podCIDR: node.podCIDR }),
+    runtimeFor: (node, clock) => new SimulatedRuntime({ clock, podCIDR: node.podCIDR, startDelayMs: options.startDelayMs }),
   });
   const stopped = new Set<string>();
   const follow = (obj: KubeObject): void => {

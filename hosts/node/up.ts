@@ -26,6 +26,8 @@ export interface UpOptions {
   etcd?: string[];
   /** Simulated nodes to register (KWOK-like kubelets on the simulated runtime). */
   simulateNodes?: number;
+  /** How long a simulated container takes to start (ms; default 0, per pod: the kubeling.io/simulate-start-delay-ms annotation). */
+  simulateStartDelayMs?: number;
   /** Annotate each scheduled pod with the scheduler's per-plugin results. */
   recordSchedulingDecisions?: boolean;
   /** node-monitor-grace-period in seconds (default 50). */
@@ -52,6 +54,9 @@ export function parseUpArgs(args: string[]): UpOptions | string {
     else if (flag === "--simulate-nodes") {
       options.simulateNodes = Number(value());
       if (!Number.isInteger(options.simulateNodes) || options.simulateNodes < 0 || options.simulateNodes > 10_000) return `invalid --simulate-nodes: ${args[i]} (0 to 10000)`;
+    } else if (flag === "--simulate-start-delay") {
+      options.simulateStartDelayMs = Number(value());
+      if (!(options.simulateStartDelayMs >= 0)) return `invalid --simulate-start-delay: ${args[i]} (milliseconds)`;
     } else if (flag === "--record-scheduling-decisions") options.recordSchedulingDecisions = true;
     else if (flag === "--node-monitor-grace-period") {
       options.nodeMonitorGracePeriodSeconds = Number(value());
@@ -102,7 +107,7 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
     scheduler: { recordDecisions: options.recordSchedulingDecisions },
   });
   loops.start();
-  const simulated = options.simulateNodes ? await startSimulatedNodes(api, options.simulateNodes, log) : null;
+  const simulated = options.simulateNodes ? await startSimulatedNodes(api, options.simulateNodes, log, { startDelayMs: options.simulateStartDelayMs }) : null;
   return {
     server,
     storage,
@@ -124,7 +129,7 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
 export async function up(args: string[]): Promise<number> {
   const options = parseUpArgs(args);
   if (typeof options === "string") {
-    console.error(`kubeling up: ${options}\nusage: kubeling up [--data-dir DIR] [--port N] [--etcd URL[,URL...]]`);
+    console.error(`kubeling up: ${options}\nusage: kubeling up [--data-dir DIR] [--port N] [--etcd URL[,URL...]] [--simulate-nodes N] [--simulate-start-delay MS] [--node-monitor-grace-period S] [--record-scheduling-decisions]`);
     return 2;
   }
   let running: RunningControlPlane;

@@ -1,0 +1,22 @@
+// `kubeling up` flags: the control loops' and simulated nodes' settings, and refusals.
+import { describe, expect, it } from "vitest";
+import { parseUpArgs } from "../../hosts/node/up.js";
+
+describe("kubeling up flags", () => {
+  it("reads the simulated-node and control-loop flags", () => {
+    const o = parseUpArgs(["--simulate-nodes", "3", "--simulate-start-delay=250", "--node-monitor-grace-period", "4", "--record-scheduling-decisions", "--port", "7443"]);
+    expect(o).toMatchObject({ simulateNodes: 3, simulateStartDelayMs: 250, nodeMonitorGracePeriodSeconds: 4, recordSchedulingDecisions: true, port: 7443 });
+  });
+
+  it.each([
+    [["--simulate-nodes", "-1"], "invalid --simulate-nodes"],
+    [["--simulate-nodes", "2.5"], "invalid --simulate-nodes"],
+    [["--simulate-nodes", "10001"], "invalid --simulate-nodes"],
+    [["--simulate-start-delay", "soon"], "invalid --simulate-start-delay"],
+    [["--node-monitor-grace-period", "0"], "invalid --node-monitor-grace-period"],
+    [["--port", "70000"], "invalid --port"],
+    [["--nodes", "3"], "unknown flag: --nodes"],
+  ])("refuses %j", (args, message) => {
+    expect(parseUpArgs(args)).toContain(message);
+  });
+});
