@@ -46,6 +46,8 @@ export interface KubeletOptions {
   allocatable?: Record<string, string | number | undefined>;
   labels?: Record<string, string>;
   taints?: { key: string; value?: string; effect: string }[];
+  /** node.status.nodeInfo from the machine (kernelVersion, osImage, architecture); simulated nodes omit it. */
+  nodeInfo?: { kernelVersion?: string; osImage?: string; architecture?: string };
   /** Set as spec.podCIDR(s) at registration (the pod network the runtime allocates from). */
   podCIDR?: string;
   leaseDurationSeconds?: number;
@@ -199,6 +201,30 @@ export class Kubelet implements WorkerHost {
     if (this.active) w.trigger();
   }
 
+  /**
+   * The runtime container behind `kubectl logs` / `exec`: the pod's newest attempt of
+   * `container`, or with `previous` the one before it. Errors carry the kubelet's messages.
+   */
+  async findContainer(namespace: string, podName: string, container: string, previous = false): Promise<{ id: string } | { error: string }> {
+    const worker = [...this.workers.values()].find((w) => w.pod.metadata.namespace === namespace && w.pod.metadata.name === podName && !w.removed);
+    if (!worker?.sandboxId) return { error: `pod "${podName}" not found on node ${this.nodeName}` };
+    const attempts = (await this.runtime.listContainers({ sandboxId: worker.sandboxId }))
+      .filter((c) => c.name === container)
+      .sort((a, b) => (b.attempt ?? 0) - (a.attempt ?? 0) || (b.createdAt ?? 0) - (a.createdAt ?? 0));
+    const pick = attempts[previous ? 1 : 0];
+    if (!pick) {
+      return { error: previous ? `previous terminated container "${container}" in pod "${podName}" not found` : `container "${container}" in pod "${podName}" is waiting to start: ContainerCreating` };
+    }
+    return { id: pick.id };
+  }
+
+  /** A container's log bytes (stdout and stderr), as `kubectl logs` reads them. */
+  async logs(namespace: string, podName: string, container: string, options: { previous?: boolean; follow?: boolean; tailLines?: number } = {}): Promise<AsyncIterable<Uint8Array> | { error: string }> {
+    const found = await this.findContainer(namespace, podName, container, options.previous);
+    if ("error" in found) return found;
+    return this.runtime.logs(found.id, { follow: options.follow && !options.previous, tailLines: options.tailLines });
+  }
+
   handleNode(obj: KubeObject): void {
     if (obj.metadata?.name === this.nodeName) this.informerNode = obj;
   }
@@ -291,6 +317,7 @@ export class Kubelet implements WorkerHost {
       kubeletVersion: KUBELET_VERSION,
       machineID: id,
       bootID: stableId(`${this.nodeName}/boot/${this.clock.now()}`),
+      ...(o.nodeInfo ?? {}),
     };
     return this.config;
   }

@@ -24,6 +24,10 @@ export interface NodeConfig {
   /** Stable per node: machineID, systemUUID, bootID. */
   machineID: string;
   bootID: string;
+  /** What the machine says of itself (a real node); simulated nodes leave them out. */
+  kernelVersion?: string;
+  osImage?: string;
+  architecture?: string;
 }
 
 export interface NodeConditionLike {
@@ -100,14 +104,14 @@ export function nodeStatus(config: NodeConfig, images: ImageInfo[], previous: Re
       machineID: config.machineID,
       systemUUID: config.machineID,
       bootID: config.bootID,
-      kernelVersion: "6.1.0-kubeling",
-      osImage: "kubeling simulated node",
+      kernelVersion: config.kernelVersion ?? "6.1.0-kubeling",
+      osImage: config.osImage ?? "kubeling simulated node",
       containerRuntimeVersion: config.containerRuntimeVersion,
       kubeletVersion: config.kubeletVersion,
       // Still set in v1.32 (DisableNodeKubeProxyVersion is off until v1.33).
       kubeProxyVersion: config.kubeletVersion,
       operatingSystem: "linux",
-      architecture: "amd64",
+      architecture: config.architecture ?? "amd64",
     },
     images: [...images]
       .sort((a, b) => b.sizeBytes - a.sizeBytes)

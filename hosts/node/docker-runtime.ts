@@ -234,6 +234,12 @@ export class DockerRuntime implements Runtime {
       } catch (err) {
         const inUse = /address already in use/i.test(errorText(err));
         if (!inUse) this.ips.release(ip); // an address in use stays reserved: someone has it
+        // The shared network went with the last node that used it (a clean stop removes it): make it again.
+        const networkGone = /network .* not found/i.test(errorText(err));
+        if (networkGone && tries < 3) {
+          await this.ensureNetwork();
+          continue;
+        }
         if (!inUse || tries >= 3) throw err;
       }
     }

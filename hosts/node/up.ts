@@ -19,11 +19,16 @@ import { hostname } from "node:os";
 import { ControlLoops } from "../../core/control-plane/index.js";
 import { realClock } from "../../core/controllers/clock.js";
 import { startSimulatedNodes } from "./simulated-nodes.js";
+import { defaultNodeName, startDockerNode } from "./docker-node.js";
 
 export interface UpOptions {
   dataDir: string;
   port: number;
   etcd?: string[];
+  /** This machine's node (a kubelet on Docker); default the host name. */
+  nodeName?: string;
+  /** Control plane only: no node on this machine (tests and simulations). */
+  noNode?: boolean;
   /** Simulated nodes to register (KWOK-like kubelets on the simulated runtime). */
   simulateNodes?: number;
   /** How long a simulated container takes to start (ms; default 0, per pod: the kubeling.io/simulate-start-delay-ms annotation). */
@@ -51,6 +56,10 @@ export function parseUpArgs(args: string[]): UpOptions | string {
     if (flag === "--data-dir") options.dataDir = value();
     else if (flag === "--port") options.port = Number(value());
     else if (flag === "--etcd") options.etcd = value().split(",").filter(Boolean);
+    else if (flag === "--node-name") {
+      options.nodeName = value();
+      if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(options.nodeName ?? "")) return `invalid --node-name: ${args[i]} (a lower-case DNS subdomain)`;
+    } else if (flag === "--no-node") options.noNode = true;
     else if (flag === "--simulate-nodes") {
       options.simulateNodes = Number(value());
       if (!Number.isInteger(options.simulateNodes) || options.simulateNodes < 0 || options.simulateNodes > 10_000) return `invalid --simulate-nodes: ${args[i]} (0 to 10000)`;
@@ -108,11 +117,14 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
   });
   loops.start();
   const simulated = options.simulateNodes ? await startSimulatedNodes(api, options.simulateNodes, log, { startDelayMs: options.simulateStartDelayMs }) : null;
+  const node = options.noNode ? null : await startDockerNode(api, { nodeName: options.nodeName ?? defaultNodeName(), dataDir: options.dataDir, log });
   return {
     server,
     storage,
     kubeconfig,
     async stop() {
+      // A clean stop leaves no containers behind; after a crash the next start adopts them.
+      await node?.stop({ removeContainers: true });
       await simulated?.stop();
       await loops.stop();
       await new Promise<void>((resolve) => {
@@ -129,7 +141,7 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
 export async function up(args: string[]): Promise<number> {
   const options = parseUpArgs(args);
   if (typeof options === "string") {
-    console.error(`kubeling up: ${options}\nusage: kubeling up [--data-dir DIR] [--port N] [--etcd URL[,URL...]] [--simulate-nodes N] [--simulate-start-delay MS] [--node-monitor-grace-period S] [--record-scheduling-decisions]`);
+    console.error(`kubeling up: ${options}\nusage: kubeling up [--data-dir DIR] [--port N] [--etcd URL[,URL...]] [--node-name NAME] [--no-node] [--simulate-nodes N] [--simulate-start-delay MS] [--node-monitor-grace-period S] [--record-scheduling-decisions]`);
     return 2;
   }
   let running: RunningControlPlane;

@@ -32,7 +32,7 @@ function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
-const child = spawn(process.execPath, [...(process.env.KUBELING_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), "dist/hosts/node/cli.js", "up", "--data-dir", dir, "--port", String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+const child = spawn(process.execPath, [...(process.env.KUBELING_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), "dist/hosts/node/cli.js", "up", "--data-dir", dir, "--port", String(port), "--no-node"], { stdio: ["ignore", "pipe", "inherit"] });
 // A failed run must not leave the server behind (it holds this process's stderr open).
 process.on("exit", () => child.exitCode === null && child.kill("SIGKILL"));
 let out = "";

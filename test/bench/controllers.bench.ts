@@ -32,7 +32,7 @@ const hwmMiB = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFile
 
 // --- the control plane, with simulated nodes ---
 const startedAt = performance.now();
-const child = spawn(process.execPath, [...(process.env.KUBELING_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), "dist/hosts/node/cli.js", "up", "--data-dir", dir, "--port", String(port), "--simulate-nodes", String(NODES)], { stdio: ["ignore", "pipe", "inherit"] });
+const child = spawn(process.execPath, [...(process.env.KUBELING_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), "dist/hosts/node/cli.js", "up", "--data-dir", dir, "--port", String(port), "--no-node", "--simulate-nodes", String(NODES)], { stdio: ["ignore", "pipe", "inherit"] });
 process.on("exit", () => {
   if (child.exitCode === null) child.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });

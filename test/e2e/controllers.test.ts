@@ -41,7 +41,7 @@ const podsOf = (selector: string) => JSON.parse(kubectl("get", "pods", "-l", sel
 
 beforeAll(async () => {
   // A short node-monitor grace period so a stopped node goes Unknown within seconds.
-  server = spawn(process.execPath, [CLI, "up", "--data-dir", dataDir, "--port", String(port), "--simulate-nodes", "3", "--node-monitor-grace-period", "3"], { stdio: ["ignore", "pipe", "pipe"] });
+  server = spawn(process.execPath, [CLI, "up", "--data-dir", dataDir, "--port", String(port), "--no-node", "--simulate-nodes", "3", "--node-monitor-grace-period", "3"], { stdio: ["ignore", "pipe", "pipe"] });
   server.stdout!.on("data", (d) => (output += d));
   server.stderr!.on("data", (d) => (output += d));
   await until("kubeling up", () => output.includes("API server listening") || (server!.exitCode !== null && (() => { throw new Error(output); })()), 20_000);

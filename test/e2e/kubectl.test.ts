@@ -17,7 +17,7 @@ let server: ChildProcess | undefined;
 
 /** Starts `kubeling up` and resolves once it says where it listens. */
 async function startUp(): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, "up", "--data-dir", dataDir, "--port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, "up", "--data-dir", dataDir, "--port", String(port), "--no-node"], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));

@@ -16,7 +16,7 @@ const servers: { child: ChildProcess; kubeconfig: string }[] = [];
 async function up(name: string, endpoint: string): Promise<{ child: ChildProcess; kubeconfig: string }> {
   const dataDir = join(dir, name);
   const port = 21000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [CLI, "up", "--data-dir", dataDir, "--port", String(port), "--etcd", endpoint], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, "up", "--data-dir", dataDir, "--port", String(port), "--no-node", "--etcd", endpoint], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));

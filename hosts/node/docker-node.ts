@@ -1,0 +1,156 @@
+// The node `kubeling up` runs on this machine: the host-agnostic kubelet (core/kubelet) on
+// the Docker engine (docker-runtime.ts). Docker is made ready first — dockerd started and
+// the default images built by scripts/docker-up.sh when they are missing — and a machine
+// without Docker still gets its control plane, with a clear line saying why no node runs.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, statfsSync } from "node:fs";
+import { availableParallelism, hostname, networkInterfaces, release, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Dockerode from "dockerode";
+import type { ApiServer } from "../../core/api/server.js";
+import { InProcessClient } from "../../core/controllers/client.js";
+import { realClock } from "../../core/controllers/clock.js";
+import { Kubelet } from "../../core/kubelet/kubelet.js";
+import { DockerRuntime } from "./docker-runtime.js";
+
+/** The images a fresh machine gets from scripts/docker-up.sh (nothing can be pulled here). */
+export const DEFAULT_IMAGES = ["busybox:latest", "kubeling/pause:3.10"];
+const SOCKET = "/var/run/docker.sock";
+/** DockerRuntime's default network (bridge kubeling0), shared by this machine's nodes. */
+const NETWORK = "kubeling";
+
+export interface DockerNodeOptions {
+  nodeName: string;
+  /** Where hostPath-backed volumes and the node's files live. */
+  dataDir: string;
+  /** This node's pod range (a /24 of the cluster's 10.244.0.0/16). */
+  podCIDR?: string;
+  log: (line: string) => void;
+}
+
+export interface DockerNode {
+  kubelet: Kubelet;
+  runtime: DockerRuntime;
+  /** Stops the kubelet; with `removeContainers`, also every container of this node. */
+  stop(options?: { removeContainers?: boolean }): Promise<void>;
+}
+
+/** A node name from the host name, as the kubelet does (lower case; it must be a DNS subdomain). */
+export function defaultNodeName(): string {
+  return hostname().toLowerCase();
+}
+
+/** The machine's first non-internal IPv4 address (the kubelet's InternalIP), else loopback. */
+export function hostAddress(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return "127.0.0.1";
+}
+
+/** Capacity as the kubelet reports it: CPUs, memory in Ki, 110 pods, the data dir's file system. */
+export function machineCapacity(dataDir: string): Record<string, string> {
+  const capacity: Record<string, string> = {
+    cpu: String(availableParallelism()),
+    memory: `${Math.floor(totalmem() / 1024)}Ki`,
+    pods: "110",
+  };
+  try {
+    const fs = statfsSync(dataDir);
+    capacity["ephemeral-storage"] = `${Math.floor((fs.blocks * fs.bsize) / 1024)}Ki`;
+  } catch {
+    // No file system figures: the capacity goes without ephemeral-storage.
+  }
+  return capacity;
+}
+
+/** The machine's architecture as Go (and so Kubernetes' arch labels) names it. */
+export function goArch(): string {
+  return ({ x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x" } as Record<string, string>)[process.arch] ?? process.arch;
+}
+
+/** PRETTY_NAME from /etc/os-release, as the kubelet reports OS-IMAGE. */
+function osImage(): string {
+  try {
+    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1] ?? "Linux";
+  } catch {
+    return "Linux";
+  }
+}
+
+/** Runs scripts/docker-up.sh (start dockerd, build the default images); its output goes to `log`. */
+function dockerUp(log: (line: string) => void): boolean {
+  const script = join(dirname(fileURLToPath(import.meta.url)), "../../../scripts/docker-up.sh");
+  if (!existsSync(script)) {
+    log(`docker: ${script} is missing`);
+    return false;
+  }
+  const r = spawnSync("bash", [script], { encoding: "utf8" });
+  for (const line of `${r.stdout}${r.stderr}`.split("\n")) if (line.trim()) log(`  ${line}`);
+  return r.status === 0;
+}
+
+async function imagesPresent(docker: Dockerode): Promise<boolean> {
+  for (const image of DEFAULT_IMAGES) {
+    try {
+      await docker.getImage(image).inspect();
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+async function answers(docker: Dockerode): Promise<boolean> {
+  try {
+    await docker.ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Makes Docker ready and starts the node's kubelet; null (with the reason logged) when Docker cannot be had. */
+export async function startDockerNode(api: ApiServer, options: DockerNodeOptions): Promise<DockerNode | null> {
+  const { log } = options;
+  const docker = new Dockerode({ socketPath: SOCKET });
+  if (!(await answers(docker)) || !(await imagesPresent(docker))) {
+    log("docker: starting dockerd and building the default images (scripts/docker-up.sh)…");
+    if (!dockerUp(log) || !(await answers(docker))) {
+      log("docker: not available — no node runs on this machine (install docker.io, or use --simulate-nodes N)");
+      return null;
+    }
+  }
+  const podCIDR = options.podCIDR ?? "10.244.0.0/24";
+  const runtime = new DockerRuntime({ docker, nodeName: options.nodeName, podCIDR });
+  await runtime.ensureNetwork();
+  const kubelet = new Kubelet({
+    nodeName: options.nodeName,
+    client: new InProcessClient(api).as("kubelet"),
+    runtime,
+    clock: realClock,
+    address: hostAddress(),
+    capacity: machineCapacity(options.dataDir),
+    labels: { "kubernetes.io/arch": goArch(), "beta.kubernetes.io/arch": goArch() },
+    nodeInfo: { kernelVersion: release(), osImage: osImage(), architecture: goArch() },
+    podCIDR,
+  });
+  await kubelet.start();
+  const version = await runtime.version();
+  log(`node ${options.nodeName}: kubelet on Docker ${version.runtimeVersion}, pods on ${podCIDR}`);
+  return {
+    kubelet,
+    runtime,
+    async stop({ removeContainers = false } = {}) {
+      kubelet.stop();
+      if (!removeContainers) return;
+      for (const s of await runtime.listSandboxes()) {
+        await runtime.stopSandbox(s.id).catch(() => undefined);
+        await runtime.removeSandbox(s.id).catch(() => undefined);
+      }
+      // The bridge goes with the last node using it (Docker refuses while containers are attached).
+      await docker.getNetwork(NETWORK).remove().catch(() => undefined);
+    },
+  };
+}

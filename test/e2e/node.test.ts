@@ -1,0 +1,172 @@
+// The node agent end to end: kubectl 1.32 against `kubeling up` with its kubelet on the
+// real Docker engine — a Deployment of busybox httpd pods runs, answers on its pod IPs,
+// restarts a crashing container with back-off, survives a crash of kubeling itself, and a
+// clean stop leaves no container behind. Traffic goes only to the containers made here.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const KUBECTL = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
+const CLI = join(import.meta.dirname, "../../dist/hosts/node/cli.js");
+
+const dir = mkdtempSync(join(tmpdir(), "kubeling-e2e-node-"));
+const dataDir = join(dir, "data");
+const port = 21000 + Math.floor(Math.random() * 20000);
+const nodeName = `e2e-node-${process.pid}`;
+let server: ChildProcess | undefined;
+let output = "";
+
+function kubectl(...args: string[]) {
+  const result = spawnSync(KUBECTL, args, { encoding: "utf8", env: { ...process.env, KUBECONFIG: join(dataDir, "kubeconfig"), HOME: dir }, timeout: 120_000 });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+function apply(name: string, text: string) {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return kubectl("apply", "-f", file);
+}
+
+async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** This node's containers (of the pods named `podPrefix`…), as Docker lists them. */
+const nodeContainers = (podPrefix = "") =>
+  spawnSync("docker", ["ps", "-a", "--format", '{{.ID}} {{.Label "io.kubernetes.pod.name"}}', "--filter", `label=kubeling.io/node=${nodeName}`], { encoding: "utf8" })
+    .stdout.trim()
+    .split("\n")
+    .filter((line) => line && line.split(" ")[1]?.startsWith(podPrefix))
+    .map((line) => line.split(" ")[0]);
+
+async function start(): Promise<void> {
+  output = "";
+  server = spawn(process.execPath, [CLI, "up", "--data-dir", dataDir, "--port", String(port), "--node-name", nodeName], { stdio: ["ignore", "pipe", "pipe"] });
+  server.stdout!.on("data", (d) => (output += d));
+  server.stderr!.on("data", (d) => (output += d));
+  await until("kubeling up and its node", () => output.includes(`node ${nodeName}:`) || (server!.exitCode !== null && (() => { throw new Error(output); })()), 60_000);
+}
+
+async function stop(signal: NodeJS.Signals): Promise<void> {
+  if (!server || server.exitCode !== null) return;
+  const exited = new Promise((r) => server!.once("exit", r));
+  server.kill(signal);
+  await exited;
+}
+
+type Pod = { metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string }; status: { phase: string; podIP?: string; containerStatuses?: { restartCount: number; state: Record<string, { reason?: string }> }[] } };
+const podsOf = (selector: string) => (JSON.parse(kubectl("get", "pods", "-l", selector, "-o", "json").out).items as Pod[]).filter((p) => !p.metadata.deletionTimestamp);
+
+/** GET from the host to a pod IP with curl's own bounded timeout. */
+const fetchFrom = (ip: string, port: number) => spawnSync("curl", ["-s", "--max-time", "3", `http://${ip}:${port}/`], { encoding: "utf8" }).stdout.trim();
+
+beforeAll(start, 90_000);
+
+afterAll(async () => {
+  await stop("SIGINT");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe(`kubectl 1.32 against kubeling up with a Docker node`, () => {
+  it("registers this machine as a Ready node with Docker as its runtime", async () => {
+    const line = await until("the node Ready", () => {
+      const r = kubectl("get", "node", nodeName, "-o", "wide", "--no-headers");
+      return /\sReady\s/.test(r.out) && r.out;
+    });
+    expect(line).toContain("docker://");
+    const labels = kubectl("get", "node", nodeName, "-o", "jsonpath={.metadata.labels}").out;
+    expect(labels).toContain(`"kubernetes.io/hostname":"${nodeName}"`);
+    expect(labels).toContain('"kubernetes.io/os":"linux"');
+  });
+
+  it("runs a Deployment of busybox httpd pods, each answering on its pod IP", async () => {
+    expect(
+      apply(
+        "web.yaml",
+        `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: httpd
+        image: busybox
+        command: ["sh", "-c", "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"]
+`,
+      ).code,
+    ).toBe(0);
+    const started = Date.now();
+    expect(kubectl("rollout", "status", "deployment/web", "--timeout=60s").out).toContain("successfully rolled out");
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const pods = podsOf("app=web");
+    expect(pods).toHaveLength(3);
+    for (const p of pods) {
+      expect(p.spec.nodeName).toBe(nodeName);
+      expect(p.status.podIP).toMatch(/^10\.244\.0\.\d+$/);
+      // Each pod's httpd serves its own hostname (the pod name).
+      expect(fetchFrom(p.status.podIP!, 8080)).toBe(p.metadata.name);
+    }
+  });
+
+  it("a missing image gives ErrImagePull, then ImagePullBackOff", async () => {
+    expect(kubectl("run", "nosuch", "--image=kubeling.invalid/nosuch:1", "--restart=Never").code).toBe(0);
+    const reason = await until("ImagePullBackOff", () => {
+      const r = kubectl("get", "pod", "nosuch", "-o", "jsonpath={.status.containerStatuses[0].state.waiting.reason}").out;
+      return r === "ImagePullBackOff" && r;
+    }, 40_000);
+    expect(reason).toBe("ImagePullBackOff");
+    expect(kubectl("get", "events", "--field-selector", "involvedObject.name=nosuch,reason=Failed", "--no-headers").out).toContain("ErrImagePull");
+    kubectl("delete", "pod", "nosuch", "--grace-period=0", "--force");
+  });
+
+  it("restarts a container that exits, with back-off, and counts RESTARTS", async () => {
+    expect(kubectl("run", "crasher", "--image=busybox", "--", "sh", "-c", "sleep 1; exit 3").code).toBe(0);
+    const pod = await until("two restarts", () => {
+      const p = JSON.parse(kubectl("get", "pod", "crasher", "-o", "json").out) as Pod;
+      return (p.status.containerStatuses?.[0]?.restartCount ?? 0) >= 2 && p;
+    }, 45_000);
+    expect(pod.status.containerStatuses![0].restartCount).toBeGreaterThanOrEqual(2);
+    const table = await until("CrashLoopBackOff", () => {
+      const out = kubectl("get", "pod", "crasher", "--no-headers").out;
+      return /CrashLoopBackOff|Error/.test(out) && out;
+    }, 30_000);
+    expect(table).toMatch(/^crasher\s+0\/1\s+(CrashLoopBackOff|Error)\s+\d+/);
+    kubectl("delete", "pod", "crasher", "--grace-period=0", "--force");
+  });
+
+  it("keeps its pods running across a crash of kubeling up (the kubelet adopts them)", async () => {
+    const before = podsOf("app=web").map((p) => p.metadata.name).sort();
+    const containersBefore = nodeContainers("web-").sort();
+    expect(containersBefore).toHaveLength(6); // a sandbox and an httpd per pod
+    await stop("SIGKILL");
+    // The containers outlive the process.
+    expect(nodeContainers("web-").sort()).toEqual(containersBefore);
+    await start();
+    await until("the node Ready again", () => /\sReady\s/.test(kubectl("get", "node", nodeName, "--no-headers").out), 30_000);
+    const after = podsOf("app=web");
+    expect(after.map((p) => p.metadata.name).sort()).toEqual(before);
+    expect(after.every((p) => p.status.phase === "Running" && fetchFrom(p.status.podIP!, 8080) === p.metadata.name)).toBe(true);
+    // Adopted, not recreated: the same containers still run.
+    expect(nodeContainers("web-").sort()).toEqual(containersBefore);
+  });
+
+  it("a clean stop (Ctrl-C) leaves no container of the node behind", async () => {
+    expect(nodeContainers().length).toBeGreaterThan(0);
+    await stop("SIGINT");
+    expect(output).toContain("stopped.");
+    expect(nodeContainers()).toEqual([]);
+  });
+});
