@@ -18,6 +18,10 @@ export interface CreateApiServerOptions {
   storage: Storage;
   core: Core;
   serverAddress?: string;
+  /** The Service cluster IP range (default 10.96.0.0/12). */
+  serviceCIDR?: string;
+  /** The NodePort range (default "30000-32767"). */
+  nodePortRange?: string;
   now?: () => Date;
 }
 
@@ -47,6 +51,8 @@ export function createApiServer(options: CreateApiServerOptions): ApiServer {
     printTable: printTable as unknown as TablePrinter,
     applyPatch,
     serverAddress: options.serverAddress,
+    serviceCIDR: options.serviceCIDR,
+    nodePortRange: options.nodePortRange,
     now: options.now,
   });
 }

@@ -75,6 +75,25 @@ export interface UpdateOptions {
   deleteWhenFinalized?: boolean;
 }
 
+/** What a registry reserves for an object on write (a Service's IPs and node ports). */
+export interface StoreAllocation {
+  /** The write is stored: release what the old object held and the new one does not. */
+  commit(): Promise<void>;
+  /** The write failed: release what was reserved for it. */
+  revert(): Promise<void>;
+}
+
+/**
+ * Kind-specific registry steps around writes (see service-allocator.ts): `prepare` before
+ * defaulting (old is null on create), `allocate` before the write (may refuse with an
+ * ApiError; nothing is reserved on dry run), `released` once an object left storage.
+ */
+export interface StoreHooks {
+  prepare?(r: ResourceInfo, old: KubeObject | null, obj: KubeObject): void;
+  allocate?(r: ResourceInfo, old: KubeObject | null, obj: KubeObject, dryRun: boolean): Promise<StoreAllocation | null>;
+  released?(r: ResourceInfo, obj: KubeObject): Promise<void>;
+}
+
 /** metav1.FinalizerOrphanDependents / FinalizerDeleteDependents: the garbage collector's own. */
 export const FINALIZER_ORPHAN = "orphan";
 export const FINALIZER_FOREGROUND = "foregroundDeletion";
@@ -108,6 +127,7 @@ export class ObjectStore {
     private readonly storage: Storage,
     private readonly matchLabels: LabelMatcher,
     private readonly now: () => Date = () => new Date(),
+    private readonly hooks: StoreHooks = {},
   ) {
     this.watches = new WatchMultiplexer(storage);
   }
@@ -138,12 +158,21 @@ export class ObjectStore {
     meta.uid = crypto.randomUUID();
     meta.creationTimestamp = timestamp(this.now());
     delete meta.deletionTimestamp;
+    this.hooks.prepare?.(r, null, obj);
     applyDefaults(r.kind, obj);
     if ("spec" in obj && r.kind !== "Namespace") meta.generation = 1;
     else delete meta.generation;
+    const allocation = await this.hooks.allocate?.(r, null, obj, !!options.dryRun);
     if (options.dryRun) return obj;
-    const result = await this.storage.create(storageKey(r, meta.namespace, meta.name!), encode(obj));
-    if (!result.ok) throw Errors.alreadyExists(r, meta.name!);
+    const result = await this.storage.create(storageKey(r, meta.namespace, meta.name!), encode(obj)).catch(async (err: unknown) => {
+      await allocation?.revert();
+      throw err;
+    });
+    if (!result.ok) {
+      await allocation?.revert();
+      throw Errors.alreadyExists(r, meta.name!);
+    }
+    await allocation?.commit();
     meta.resourceVersion = String(result.revision);
     return obj;
   }
@@ -171,6 +200,8 @@ export class ObjectStore {
     if (meta.name && meta.name !== name) throw Errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
     if (meta.resourceVersion && meta.resourceVersion !== String(kv.modRevision)) throw Errors.conflict(r, name);
     const next = this.merged(r, stored, wanted, options.subresource);
+    const specWrite = options.subresource !== "status" && options.subresource !== "finalize";
+    if (specWrite) this.hooks.prepare?.(r, stored, next);
     applyDefaults(r.kind, next);
     if (options.deleteWhenFinalized && shouldDeleteDuringUpdate(r, stored, next)) {
       // The last finalizer is gone from an object whose deletion was asked for: the update
@@ -178,12 +209,21 @@ export class ObjectStore {
       if (options.dryRun) return next;
       const deleted = await this.storage.delete(key, kv.modRevision);
       if (!deleted.ok) throw Errors.conflict(r, name);
+      await this.released(r, stored);
       next.metadata!.resourceVersion = String(deleted.revision);
       return next;
     }
+    const allocation = specWrite ? await this.hooks.allocate?.(r, stored, next, !!options.dryRun) : null;
     if (options.dryRun) return next;
-    const result = await this.storage.update(key, encode(next), kv.modRevision);
-    if (!result.ok) throw Errors.conflict(r, name);
+    const result = await this.storage.update(key, encode(next), kv.modRevision).catch(async (err: unknown) => {
+      await allocation?.revert();
+      throw err;
+    });
+    if (!result.ok) {
+      await allocation?.revert();
+      throw Errors.conflict(r, name);
+    }
+    await allocation?.commit();
     next.metadata!.resourceVersion = String(result.revision);
     return next;
   }
@@ -302,6 +342,7 @@ export class ObjectStore {
         if (options.dryRun) return { object: obj, deleted: true };
         const result = await this.storage.delete(key, kv.modRevision);
         if (!result.ok) continue;
+        await this.released(r, obj);
         return { object: obj, deleted: true };
       }
       if (!changed || options.dryRun) return { object: obj, deleted: false };
@@ -311,6 +352,15 @@ export class ObjectStore {
       return { object: obj, deleted: false };
     }
     throw Errors.conflict(r, name);
+  }
+
+  /** After an object left storage: the registry frees what it held (never fails the delete). */
+  private async released(r: ResourceInfo, obj: KubeObject): Promise<void> {
+    try {
+      await this.hooks.released?.(r, obj);
+    } catch {
+      // Whatever stays reserved is taken back later (service-allocator.ts repairs on demand).
+    }
   }
 
   /** The graceful-deletion period: only pods bound to a node and not yet finished have one. */

@@ -34,6 +34,7 @@ import { SYSTEM_PRIORITY_CLASSES, admitPod } from "./admission.js";
 import { unknownFields } from "./field-validation.js";
 import { timestamp } from "./object-store.js";
 import { NamespaceLifecycle } from "./namespace-lifecycle.js";
+import { ServiceAllocator } from "./service-allocator.js";
 
 export interface UserInfo {
   name: string;
@@ -75,6 +76,10 @@ export interface ApiServerOptions {
   selectorString: (selector: unknown) => string;
   /** The address kubectl reaches us at (legacy discovery's serverAddressByClientCIDRs). */
   serverAddress?: string;
+  /** Where Services' cluster IPs come from (kube-apiserver's --service-cluster-ip-range): 10.96.0.0/12. */
+  serviceCIDR?: string;
+  /** Node ports (--service-node-port-range): "30000-32767". */
+  nodePortRange?: string;
   now?: () => Date;
 }
 
@@ -103,10 +108,12 @@ export class ApiServer {
   private readonly now: () => Date;
   private readonly rbac: RbacAuthorizer;
   private readonly namespaces: NamespaceLifecycle;
+  readonly services: ServiceAllocator;
 
   constructor(private readonly options: ApiServerOptions) {
     this.now = options.now ?? (() => new Date());
-    this.store = new ObjectStore(options.storage, options.matchLabels, this.now);
+    this.services = new ServiceAllocator(options.storage, { serviceCIDR: options.serviceCIDR, nodePortRange: options.nodePortRange, now: this.now });
+    this.store = new ObjectStore(options.storage, options.matchLabels, this.now, this.services);
     this.rbac = new RbacAuthorizer(this.store);
     this.namespaces = new NamespaceLifecycle(this.store);
   }
@@ -132,6 +139,74 @@ export class ApiServer {
     }
     for (const pc of SYSTEM_PRIORITY_CLASSES) {
       await ensure(() => this.store.create(classes, undefined, { metadata: { name: pc.name }, value: pc.value, description: pc.description, preemptionPolicy: "PreemptLowerPriority" }));
+    }
+    await this.bootstrapKubernetesService();
+  }
+
+  /**
+   * default/kubernetes (kube-apiserver's kubernetesservice controller and endpoint
+   * reconciler): a ClusterIP Service on the range's first address, port 443 "https" to the
+   * API server's port, with Endpoints and an EndpointSlice at the server's address. Kept
+   * when it exists; the endpoints follow the address this server was started with.
+   */
+  private async bootstrapKubernetesService(): Promise<void> {
+    const services = findResource("", "v1", "services")!;
+    const endpoints = findResource("", "v1", "endpoints")!;
+    const slices = findResource("discovery.k8s.io", "v1", "endpointslices")!;
+    const address = this.options.serverAddress ?? "127.0.0.1:6443";
+    const colon = address.lastIndexOf(":");
+    const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
+    const port = Number(address.slice(colon + 1)) || 6443;
+    const exists = async (r: ResourceInfo, name: string) => {
+      try {
+        return await this.store.get(r, "default", name);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 404) return null;
+        throw err;
+      }
+    };
+    const createOrIgnore = async (r: ResourceInfo, obj: KubeObject) => {
+      try {
+        await this.store.create(r, "default", obj);
+      } catch (err) {
+        // Another server sharing the store made it first.
+        if (!(err instanceof ApiError && (err.code === 409 || err.code === 422))) throw err;
+      }
+    };
+    if (!(await exists(services, "kubernetes"))) {
+      const clusterIP = this.services.ipRange.firstAddress;
+      await createOrIgnore(services, {
+        metadata: { name: "kubernetes", namespace: "default", labels: { component: "apiserver", provider: "kubernetes" } },
+        spec: { type: "ClusterIP", clusterIP, clusterIPs: [clusterIP], sessionAffinity: "None", ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: port }] },
+      });
+    }
+    const family = host.includes(":") ? "IPv6" : "IPv4";
+    const wantedEndpoints = {
+      metadata: { name: "kubernetes", namespace: "default", labels: { "endpointslice.kubernetes.io/skip-mirror": "true" } },
+      subsets: [{ addresses: [{ ip: host }], ports: [{ name: "https", port, protocol: "TCP" }] }],
+    };
+    const wantedSlice = {
+      metadata: { name: "kubernetes", namespace: "default", labels: { "kubernetes.io/service-name": "kubernetes" } },
+      addressType: family,
+      endpoints: [{ addresses: [host], conditions: { ready: true } }],
+      ports: [{ name: "https", port, protocol: "TCP" }],
+    };
+    for (const [r, wanted, fields] of [
+      [endpoints, wantedEndpoints, ["subsets"]],
+      [slices, wantedSlice, ["addressType", "endpoints", "ports"]],
+    ] as const) {
+      const current = await exists(r, "kubernetes");
+      if (!current) {
+        await createOrIgnore(r, structuredClone(wanted) as KubeObject);
+        continue;
+      }
+      const source = wanted as unknown as Record<string, unknown>;
+      if (fields.every((f) => JSON.stringify(current[f]) === JSON.stringify(source[f]))) continue;
+      const next: KubeObject = { ...current };
+      for (const f of fields) next[f] = structuredClone(source[f]);
+      await this.store.update(r, "default", "kubernetes", next).catch((err: unknown) => {
+        if (!(err instanceof ApiError && err.code === 409)) throw err;
+      });
     }
   }
 

@@ -156,6 +156,9 @@ describe("Service defaults (SetDefaults_Service)", () => {
   it("fills type, sessionAffinity, protocol, targetPort, traffic policies and IP families", async () => {
     h = await startControlPlane([]);
     const svc = await h.client.create(R.services, NS, { metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80 }, { name: "dns", port: 53, protocol: "UDP", targetPort: "dns" }] } });
+    // The registry allocates a cluster IP from 10.96.0.0/12 (core/api/service-allocator.ts).
+    const clusterIP = (svc.spec as { clusterIP?: string }).clusterIP!;
+    expect(clusterIP).toMatch(/^10\.(9[6-9]|10\d|11[01])\.\d+\.\d+$/);
     expect(svc.spec).toEqual({
       selector: { app: "web" },
       ports: [
@@ -163,6 +166,8 @@ describe("Service defaults (SetDefaults_Service)", () => {
         { name: "dns", port: 53, protocol: "UDP", targetPort: "dns" },
       ],
       type: "ClusterIP",
+      clusterIP,
+      clusterIPs: [clusterIP],
       sessionAffinity: "None",
       internalTrafficPolicy: "Cluster",
       ipFamilyPolicy: "SingleStack",

@@ -1,6 +1,7 @@
 // Defaults of Service: SetDefaults_Service in Kubernetes' API types, plus the IP family
-// fields kube-apiserver's Service registry fills in when it allocates (no cluster IP is
-// allocated here yet; that comes with the Service IP allocator).
+// fields kube-apiserver's Service registry fills in when it allocates. The cluster IP and
+// node ports themselves are allocated after defaulting, by ../service-allocator.ts (a
+// StoreHooks of the ObjectStore), which also carries them over on updates.
 import type { Defaulter } from "./types.js";
 
 type Obj = Record<string, unknown>;
