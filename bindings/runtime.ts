@@ -27,6 +27,8 @@ export interface PodSandboxConfig {
    * complete on their own, as KWOK's stages do); a real runtime ignores them.
    */
   ownerReferences?: { apiVersion?: string; kind: string; name: string; uid?: string; controller?: boolean }[];
+  /** The pod's resolv.conf (CRI DNSConfig), as the kubelet computed it from dnsPolicy; absent: the runtime's default. */
+  dnsConfig?: { servers: string[]; searches: string[]; options: string[] };
 }
 
 /** Added: a sandbox as listSandboxes() reports it (CRI PodSandboxStatus), so a restarted kubelet re-adopts its pods. */
@@ -95,6 +97,47 @@ export interface RuntimeEvent {
   containerId?: string;
 }
 
+/** Added: options of a non-interactive exec (the CRI's ExecSync), as the prober runs it. */
+export interface ExecOptions {
+  /** The command is abandoned after this long: the result is TIMED_OUT (exitCode -1, timedOut). */
+  timeoutMs?: number;
+  /** Fed to the command's stdin, then closed. */
+  stdin?: AsyncIterable<Uint8Array>;
+  tty?: boolean;
+}
+
+/** Added: what an exec printed and how it ended (exitCode -1 with timedOut when it did not end in time). */
+export interface ExecResult {
+  exitCode: number;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  timedOut?: boolean;
+}
+
+/** Added: the write side of a stream, web-standard enough for both hosts. */
+export interface WritableLike {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Closes stdin (EOF to the command). */
+  close(): Promise<void>;
+}
+
+/** Added: an interactive exec (the CRI's Exec, behind `kubectl exec`). */
+export interface ExecStream {
+  /** Present when stdin was asked for. */
+  stdin?: WritableLike;
+  /** With a tty stdout carries both streams. */
+  stdout: AsyncIterable<Uint8Array>;
+  /** Absent with a tty. */
+  stderr?: AsyncIterable<Uint8Array>;
+  /** Settles once the command has exited. */
+  exitCode: Promise<number>;
+  /** Resizes the tty (no-op without one). */
+  resize?(cols: number, rows: number): void;
+}
+
+/** Added: the exit code of an exec that timed out (CRI ExecSync has no code for it either). */
+export const EXEC_TIMED_OUT = -1;
+
 export interface Runtime {
   /** Added: the scheme of container IDs in pod status ("docker", "sim"). */
   readonly type: string;
@@ -129,6 +172,15 @@ export interface Runtime {
   /** All containers, or (added) those of one sandbox. */
   listContainers(filter?: { sandboxId?: string }): Promise<ContainerStatus[]>;
   logs(containerId: string, options?: { tailLines?: number; follow?: boolean }): AsyncIterable<Uint8Array>;
+
+  /**
+   * Added: runs `command` in a running container and collects its output (ExecSync). Rejects
+   * when the container does not exist or does not run; a command that cannot be found exits
+   * 126/127 as a shell would report it. A timeout resolves with exitCode -1 and timedOut.
+   */
+  exec(containerId: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Added: runs `command` in a running container with streams attached (Exec). */
+  execStream(containerId: string, command: string[], options: { stdin: boolean; tty: boolean }): Promise<ExecStream>;
 
   /** Added: delivers RuntimeEvents (never synchronously from inside a call) until the returned function is called. */
   subscribe(listener: (event: RuntimeEvent) => void): () => void;

@@ -30,7 +30,9 @@ start_dockerd() {
   fi
   echo "docker-up: starting dockerd (log: $LOG)"
   # setsid: dockerd must outlive this script and the shell that ran it.
-  setsid dockerd >>"$LOG" 2>&1 </dev/null &
+  # --userland-proxy=false: Docker then puts bridge ports in hairpin mode, so a pod reaches
+  # itself through a Service IP (kube-proxy DNATs the packet back out of the port it came in by).
+  setsid dockerd --userland-proxy=false >>"$LOG" 2>&1 </dev/null &
   for _ in $(seq 1 300); do
     answers && return 0
     sleep 0.1

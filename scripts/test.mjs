@@ -1,4 +1,4 @@
-// npm test: builds, then runs every suite — as-pect (AssemblyScript specs of the Wasm core)
+// npm test: builds, makes Docker ready (scripts/docker-up.sh), then runs every suite — as-pect (AssemblyScript specs of the Wasm core)
 // and vitest (the TypeScript API, hosts, browser bundle) — and ends with one plain line,
 // "N passed, N failed", summing all suites. Exits non-zero if anything failed.
 import { spawnSync } from "node:child_process";
@@ -16,6 +16,11 @@ if (build.status !== 0) {
   console.log("0 passed, 1 failed");
   process.exit(1);
 }
+
+// The Docker suites need dockerd and the local images: start and build them if missing
+// (idempotent; without docker.io installed it says so and those suites fail with it).
+const docker = spawnSync("bash", ["scripts/docker-up.sh"], { stdio: "inherit" });
+if (docker.status !== 0) console.log("docker-up: Docker is not ready; the Docker suites will fail");
 
 let passed = 0;
 let failed = 0;

@@ -50,7 +50,15 @@ export interface ApiRequest {
   user: UserInfo;
 }
 
-export type StreamWriter = (chunk: string) => void;
+export type StreamWriter = (chunk: string | Uint8Array) => void;
+
+/**
+ * What the API server asks of a node's kubelet (kube-apiserver reaches it over HTTPS on
+ * :10250; here it is whatever the host registers: an in-process kubelet, later an agent).
+ */
+export interface NodeConnection {
+  logs(namespace: string, pod: string, container: string, options: { previous?: boolean; follow?: boolean; tailLines?: number }): Promise<AsyncIterable<Uint8Array> | { error: string }>;
+}
 
 export type ApiResponse =
   | { status: number; headers: Record<string, string>; body: unknown }
@@ -109,6 +117,8 @@ export class ApiServer {
   private readonly rbac: RbacAuthorizer;
   private readonly namespaces: NamespaceLifecycle;
   readonly services: ServiceAllocator;
+  /** Kubelets by node name, for pods/log (and later exec, port-forward). */
+  private readonly nodeConnections = new Map<string, NodeConnection>();
 
   constructor(private readonly options: ApiServerOptions) {
     this.now = options.now ?? (() => new Date());
@@ -328,6 +338,62 @@ export class ApiServer {
     }
   }
 
+  /** A node's kubelet becomes reachable for pods/log; returns a function that forgets it. */
+  registerNode(nodeName: string, connection: NodeConnection): () => void {
+    this.nodeConnections.set(nodeName, connection);
+    return () => {
+      if (this.nodeConnections.get(nodeName) === connection) this.nodeConnections.delete(nodeName);
+    };
+  }
+
+  /** GET pods/<name>/log: the container's output from its node's kubelet, streamed with follow. */
+  private async serveLog(req: ApiRequest, r: ResourceInfo, namespace: string, name: string): Promise<ApiResponse> {
+    if (req.method !== "GET") throw Errors.methodNotAllowed();
+    const pod = (await this.store.get(r, namespace, name)) as KubeObject & { spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] } };
+    const names = (pod.spec?.containers ?? []).map((c) => c.name);
+    const all = [...names, ...(pod.spec?.initContainers ?? []).map((c) => c.name)];
+    const q = req.query;
+    let container = q.get("container") ?? "";
+    if (!container) {
+      if (names.length !== 1) throw Errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(" ")}]`);
+      container = names[0];
+    } else if (!all.includes(container)) {
+      throw Errors.badRequest(`container ${container} is not valid for pod ${name}`);
+    }
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName) throw Errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
+    const node = this.nodeConnections.get(nodeName);
+    if (!node) throw Errors.internal(`no connection to the kubelet of node ${nodeName} (is it running?)`);
+    const tail = q.get("tailLines");
+    const logs = await node.logs(namespace, name, container, {
+      previous: q.get("previous") === "true",
+      follow: q.get("follow") === "true",
+      tailLines: tail !== null && /^\d+$/.test(tail) ? Number(tail) : undefined,
+    });
+    if ("error" in logs) throw Errors.badRequest(logs.error);
+    return {
+      status: 200,
+      headers: { "content-type": "text/plain" },
+      stream: async (write, end) => {
+        let stopped = false;
+        void (async () => {
+          try {
+            for await (const chunk of logs) {
+              if (stopped) break;
+              write(chunk);
+            }
+          } catch {
+            // The container went away mid-stream: end what was sent.
+          }
+          if (!stopped) end();
+        })();
+        return () => {
+          stopped = true;
+        };
+      },
+    };
+  }
+
   private async serve(req: ApiRequest, t: Target): Promise<ApiResponse> {
     const { resource: r, namespace, name, subresource } = t;
     const verb = this.verb(req, t);
@@ -339,6 +405,7 @@ export class ApiServer {
     const dryRun = q.get("dryRun") === "All";
     if (subresource === "scale" && name) return this.serveScale(req, r, namespace, name, dryRun);
     if (subresource === "binding" && name) return this.serveBinding(req, r, namespace, name, dryRun);
+    if (subresource === "log" && name) return this.serveLog(req, r, namespace!, name);
     switch (req.method) {
       case "GET": {
         if (name) {

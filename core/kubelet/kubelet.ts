@@ -20,6 +20,8 @@ import { EventSink } from "./event-sink.js";
 import { NodeLease } from "./node-lease.js";
 import { KUBELET_VERSION, defaultLabels, initialNode, nodeStatus, nodeStatusChanged, type NodeConditionLike, type NodeConfig } from "./node-status.js";
 import type { ProbeResults } from "./pod-status.js";
+import { ProbeManager, type ProberHost } from "./prober.js";
+import { noNetworkProbeTransport, type ProbeTransport } from "./probe-transport.js";
 import { PodWorker, type WorkerHost } from "./pod-worker.js";
 import { StatusQueue } from "./status-queue.js";
 import type { Pod } from "./types.js";
@@ -46,6 +48,8 @@ export interface KubeletOptions {
   allocatable?: Record<string, string | number | undefined>;
   labels?: Record<string, string>;
   taints?: { key: string; value?: string; effect: string }[];
+  /** The resolv.conf of a pod's sandbox (the kubelet's dnsPolicy handling; the host knows its cluster DNS). */
+  dnsConfigFor?: (pod: Pod) => { servers: string[]; searches: string[]; options: string[] } | undefined;
   /** node.status.nodeInfo from the machine (kernelVersion, osImage, architecture); simulated nodes omit it. */
   nodeInfo?: { kernelVersion?: string; osImage?: string; architecture?: string };
   /** Set as spec.podCIDR(s) at registration (the pod network the runtime allocates from). */
@@ -59,8 +63,13 @@ export interface KubeletOptions {
   nodeStatusReportFrequencyMs?: number;
   /** Delays the first lease renewal after the registration one (spreads many nodes' heartbeats). */
   heartbeatOffsetMs?: number;
-  /** Probe results (the probes issue); without, containers are ready when running. */
+  /**
+   * Fixed probe results (tests): the pod's probes are then not run. Without, the kubelet
+   * runs them (prober.ts) over `probeTransport`.
+   */
   probes?: ProbeResults;
+  /** How httpGet/tcpSocket probes reach pods; default: none (they fail, saying so). */
+  probeTransport?: ProbeTransport;
   /** Shared pod informer (indexed by NODE_NAME_INDEX); its owner calls handlePod*. */
   pods?: SharedInformer;
   /** Shared node informer; its owner calls handleNode. */
@@ -72,7 +81,7 @@ export interface KubeletOptions {
   recorder?: EventRecorder;
 }
 
-export class Kubelet implements WorkerHost {
+export class Kubelet implements WorkerHost, ProberHost {
   readonly nodeName: string;
   readonly runtime: Runtime;
   readonly clock: Clock;
@@ -82,6 +91,8 @@ export class Kubelet implements WorkerHost {
   readonly imageBackoff: Backoff;
   readonly hostIPs: string[];
   readonly probes?: ProbeResults;
+  /** The prober, unless fixed `probes` were given. */
+  readonly prober?: ProbeManager;
   private readonly heartbeats: DueQueue;
   private readonly statusQueue: StatusQueue;
   private readonly ownsQueues: boolean;
@@ -106,7 +117,8 @@ export class Kubelet implements WorkerHost {
     this.clock = options.clock ?? realClock;
     this.client = options.client;
     this.hostIPs = [options.address ?? "172.18.0.2"];
-    this.probes = options.probes;
+    if (options.probes) this.probes = options.probes;
+    else this.probes = this.prober = new ProbeManager(this, options.probeTransport ?? noNetworkProbeTransport);
     this.backoff = new Backoff(this.clock);
     this.imageBackoff = new Backoff(this.clock);
     this.ownsQueues = !options.statusQueue;
@@ -155,6 +167,7 @@ export class Kubelet implements WorkerHost {
     this.ready = true;
     await this.renewLease(this.options.heartbeatOffsetMs ?? 0);
     this.scheduleNodeStatus(this.clock.now() + this.statusUpdateMs);
+    this.prober?.start();
     for (const w of this.workers.values()) w.trigger();
   }
 
@@ -167,6 +180,7 @@ export class Kubelet implements WorkerHost {
     this.unsubscribe = null;
     this.heartbeats.remove(this.leaseKey);
     this.heartbeats.remove(this.statusKey);
+    this.prober?.stop();
     for (const w of this.workers.values()) {
       w.cancelTimers();
       this.statusQueue.forget(w.uid);
@@ -184,7 +198,7 @@ export class Kubelet implements WorkerHost {
     if (w) {
       if (!w.update(pod)) return;
     } else {
-      this.workers.set(pod.metadata.uid, (w = new PodWorker(this, pod)));
+      w = this.newWorker(pod);
     }
     if (this.active) w.trigger();
   }
@@ -229,7 +243,33 @@ export class Kubelet implements WorkerHost {
     if (obj.metadata?.name === this.nodeName) this.informerNode = obj;
   }
 
+  private newWorker(pod: Pod): PodWorker {
+    const w = new PodWorker(this, pod);
+    this.workers.set(pod.metadata.uid, w);
+    this.prober?.addPod(pod);
+    return w;
+  }
+
+  // --- ProberHost ---
+
+  podStatus(uid: string): { pod: Pod; status: Pod["status"] } | undefined {
+    const w = this.workers.get(uid);
+    if (!w || w.removed) return undefined;
+    return { pod: w.pod, status: w.currentStatus };
+  }
+
+  probeResultChanged(uid: string, sync: boolean): void {
+    const w = this.workers.get(uid);
+    if (!w || !this.active) return;
+    this.markStatusDirty(w);
+    if (sync) w.trigger();
+  }
+
   // --- WorkerHost ---
+
+  dnsConfigFor(pod: Pod): { servers: string[]; searches: string[]; options: string[] } | undefined {
+    return this.options.dnsConfigFor?.(pod);
+  }
 
   markStatusDirty(worker: PodWorker): void {
     this.statusQueue.enqueue(worker.uid, () => worker.writeStatus());
@@ -245,6 +285,7 @@ export class Kubelet implements WorkerHost {
 
   forget(worker: PodWorker): void {
     this.workers.delete(worker.uid);
+    this.prober?.removePod(worker.uid);
     if (worker.sandboxId) this.bySandbox.delete(worker.sandboxId);
     this.statusQueue.forget(worker.uid);
     this.backoff.forget(`${worker.uid}/`);
@@ -269,7 +310,7 @@ export class Kubelet implements WorkerHost {
     const pods = this.options.pods ? this.options.pods.byIndex(NODE_NAME_INDEX, this.nodeName) : (this.ownPods?.list() ?? []);
     for (const obj of pods) {
       const pod = obj as unknown as Pod;
-      if (!this.workers.has(pod.metadata.uid)) this.workers.set(pod.metadata.uid, new PodWorker(this, pod));
+      if (!this.workers.has(pod.metadata.uid)) this.newWorker(pod);
     }
     for (const s of sandboxes.sort((a, b) => b.createdAt - a.createdAt)) {
       if (this.bySandbox.has(s.id)) continue;

@@ -52,12 +52,16 @@ export interface StartFailure {
 }
 
 /**
- * Probe results (the seam for the probes issue). A method returning undefined means the
- * container has no such probe: started once running, ready once started.
+ * Probe results (the prober, prober.ts, or a fixed answer in tests). A method returning
+ * undefined means the container has no such probe: started once running, ready once started.
  */
 export interface ProbeResults {
-  started?(containerName: string, containerID: string): boolean | undefined;
-  ready?(containerName: string, containerID: string): boolean | undefined;
+  started?(containerName: string, containerID: string, podUid?: string): boolean | undefined;
+  ready?(containerName: string, containerID: string, podUid?: string): boolean | undefined;
+  /** Why a running container must be killed ("Container c failed liveness probe"), if it must. */
+  killReason?(containerName: string, containerID: string, podUid?: string): string | undefined;
+  /** The grace period of such a kill, when the probe sets its own. */
+  killGraceSeconds?(podUid: string, containerName: string, containerID: string): number | undefined;
 }
 
 export interface StatusInput {
@@ -111,7 +115,7 @@ export function generatePodStatus(input: StatusInput): PodStatus {
   }
   if (isTerminalPhase(api.phase) && phase !== api.phase) phase = api.phase!;
 
-  applyProbes(spec, containerStatuses, initContainerStatuses, input.probes);
+  applyProbes(spec, containerStatuses, initContainerStatuses, input.probes, pod.metadata?.uid ?? "");
 
   const allStatuses = [...initContainerStatuses, ...containerStatuses];
   const conditions: PodCondition[] = (api.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)).map((c) => ({ ...c }));
@@ -337,9 +341,9 @@ export function shouldContainerBeRestarted(pod: Pod, latest: RuntimeContainer | 
 }
 
 /** The prober manager's UpdatePodStatus: started and ready per container. */
-function applyProbes(spec: PodSpec, containers: ContainerStatus[], inits: ContainerStatus[], probes: ProbeResults | undefined): void {
-  const started = (s: ContainerStatus) => (s.state.running ? (probes?.started?.(s.name, s.containerID ?? "") ?? true) : false);
-  const ready = (s: ContainerStatus) => (s.state.running ? (probes?.ready?.(s.name, s.containerID ?? "") ?? true) : false);
+function applyProbes(spec: PodSpec, containers: ContainerStatus[], inits: ContainerStatus[], probes: ProbeResults | undefined, uid: string): void {
+  const started = (s: ContainerStatus) => (s.state.running ? (probes?.started?.(s.name, s.containerID ?? "", uid) ?? true) : false);
+  const ready = (s: ContainerStatus) => (s.state.running ? (probes?.ready?.(s.name, s.containerID ?? "", uid) ?? true) : false);
   for (const s of containers) {
     s.started = started(s);
     s.ready = s.started ? ready(s) : false;

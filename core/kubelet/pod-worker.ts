@@ -41,6 +41,8 @@ export interface WorkerHost {
   readonly imageBackoff: Backoff;
   readonly hostIPs: string[];
   readonly probes?: ProbeResults;
+  /** The pod's resolv.conf for its sandbox, if the host manages DNS. */
+  dnsConfigFor?(pod: Pod): { servers: string[]; searches: string[]; options: string[] } | undefined;
   /** False while the node is stopped: nothing happens. */
   readonly active: boolean;
   markStatusDirty(worker: PodWorker): void;
@@ -105,6 +107,11 @@ export class PodWorker {
     const before = this.pod.metadata;
     this.pod = pod;
     return pod.metadata.deletionTimestamp !== before.deletionTimestamp || pod.metadata.generation !== before.generation;
+  }
+
+  /** The status the kubelet last generated (the status manager's cache), else the API's. */
+  get currentStatus(): PodStatus | undefined {
+    return this.lastStatus ?? this.pod.status;
   }
 
   /** Adopts a sandbox the runtime already had (a restarted kubelet). */
@@ -202,6 +209,8 @@ export class PodWorker {
       this.host.markStatusDirty(this);
     });
 
+    await this.killUnhealthy(pod);
+
     // Sidecars start one after another within one sync; everything else is driven by events.
     for (let round = 0; round < 16; round++) {
       const progressed = await this.startNeeded(pod);
@@ -256,6 +265,28 @@ export class PodWorker {
       if (shouldContainerBeRestarted(pod, l)) await this.startWithBackoff(pod, c, l);
     }
     return false;
+  }
+
+  /**
+   * computePodActions' probe part: a running container that failed its liveness or startup
+   * probe is killed; startNeeded then restarts it as any exited container (restartPolicy,
+   * back-off).
+   */
+  private async killUnhealthy(pod: Pod): Promise<void> {
+    const probes = this.host.probes;
+    if (!probes?.killReason) return;
+    const latest = newestByName((await this.runtimeStatus()).containers);
+    const specs = [...pod.spec.containers, ...(pod.spec.initContainers ?? []).filter(isRestartableInit)];
+    for (const spec of specs) {
+      const c = latest.get(spec.name);
+      if (c?.state !== "running") continue;
+      const reason = probes.killReason(spec.name, c.id, this.uid);
+      if (!reason) continue;
+      const restart = (pod.spec.restartPolicy ?? "Always") !== "Never";
+      this.event("Normal", "Killing", restart ? `${reason}, will be restarted` : reason);
+      const grace = probes.killGraceSeconds?.(this.uid, spec.name, c.id) ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+      await this.host.runtime.stopContainer(c.id.slice(c.id.indexOf("://") + 3), grace);
+    }
   }
 
   /** kuberuntime's doBackOff, then startContainer. */
@@ -381,6 +412,7 @@ export class PodWorker {
         labels: { ...(m.labels ?? {}), "io.kubernetes.pod.name": m.name, "io.kubernetes.pod.namespace": m.namespace, "io.kubernetes.pod.uid": m.uid },
         annotations: { ...(m.annotations ?? {}) },
         ownerReferences: (m.ownerReferences ?? []).map((o) => ({ ...o })),
+        dnsConfig: this.host.dnsConfigFor?.(pod),
       });
       this.adopt(sandboxId, ip, true);
       this.host.sandboxStarted(sandboxId, this);

@@ -15,6 +15,7 @@ import { DueQueue } from "./due-queue.js";
 import { EventSink } from "./event-sink.js";
 import { Kubelet, NODE_NAME_INDEX, nodeNameIndex } from "./kubelet.js";
 import type { ProbeResults } from "./pod-status.js";
+import { simulatedProbeTransport, type ProbeTransport } from "./probe-transport.js";
 import { StatusQueue } from "./status-queue.js";
 
 export interface SimulatedNodeInfo {
@@ -54,7 +55,10 @@ export interface SimulatedNodesOptions {
   eventQPS?: number;
   eventBurst?: number;
   eventQueueLimit?: number;
+  /** Fixed probe results; without, the kubelets run the pods' probes over `probeTransport`. */
   probes?: ProbeResults;
+  /** Default: simulatedProbeTransport() (everything healthy unless kubeling.io/simulate-probe-fail says otherwise). */
+  probeTransport?: ProbeTransport;
 }
 
 /** Node i's InternalIP: 172.18.0.2, 172.18.0.3, … (as kind's docker network). */
@@ -78,6 +82,8 @@ export class SimulatedNodes {
   readonly events: EventSink;
   private readonly kubelets = new Map<string, Kubelet>();
   private readonly runtimes = new Map<string, Runtime>();
+  /** One transport for every node (it keeps no state). */
+  private readonly probeTransport = simulatedProbeTransport();
   private nextIndex = 0;
   private started = false;
 
@@ -191,6 +197,7 @@ export class SimulatedNodes {
       // Spread the renewals over the interval, so the batches stay small.
       heartbeatOffsetMs: ((index % 10) * (o.leaseRenewIntervalMs ?? 10_000)) / 10,
       probes: o.probes,
+      probeTransport: o.probeTransport ?? this.probeTransport,
       pods: this.pods,
       nodes: this.nodes,
       heartbeats: this.heartbeats,

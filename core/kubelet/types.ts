@@ -13,6 +13,8 @@ export interface ContainerSpec {
   /** Init containers only: "Always" makes it a sidecar (restartable init container). */
   restartPolicy?: string;
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; recursiveReadOnly?: string }[];
+  /** Named ports resolve the probes' port names. */
+  ports?: { name?: string; containerPort: number; protocol?: string }[];
   readinessProbe?: unknown;
   livenessProbe?: unknown;
   startupProbe?: unknown;

@@ -16,11 +16,20 @@
  *  - anything else runs until stopped.
  * `kubeling.io/simulate-start-delay-ms` overrides the start delay for the pod's containers.
  * A stopped container exits with `stopExitCode` (143: killed by SIGTERM) at once.
+ *
+ * exec runs a small shell (sim-shell.ts) over an in-memory filesystem per container:
+ * /etc/hostname holds the pod's hostname, and a `sh -c` start command's file effects before
+ * its first `sleep` are applied when the container starts (`touch /tmp/healthy; sleep 3600`),
+ * so `cat /tmp/healthy` probes pass until an exec `rm`s the file. Every exec in a container
+ * named by `kubeling.io/simulate-probe-fail` (core/kubelet/probe-transport.ts) exits 1.
  */
 import type { Clock, TimerHandle } from "../../bindings/clock.js";
 import type {
   ContainerConfig,
   ContainerStatus,
+  ExecOptions,
+  ExecResult,
+  ExecStream,
   ImageInfo,
   PodSandboxConfig,
   PodSandboxStatus,
@@ -28,6 +37,8 @@ import type {
   RuntimeEvent,
 } from "../../bindings/runtime.js";
 import { realClock } from "../../core/controllers/clock.js";
+import { simulatedProbeFails } from "../../core/kubelet/probe-transport.js";
+import { Channel, initialFiles, runCommand, type ShellEnv } from "./sim-shell.js";
 
 export const SIMULATE_EXIT_CODE = "kubeling.io/simulate-exit-code";
 export const SIMULATE_RUN_SECONDS = "kubeling.io/simulate-run-seconds";
@@ -78,10 +89,20 @@ interface SimContainer {
   /** Settles a startContainer waiting for its start delay. */
   started: (() => void) | null;
   output: string[];
+  /** The container's filesystem, for exec. */
+  files: Map<string, string>;
 }
 
 const DEFAULT_IMAGES = ["busybox", "busybox:latest", "pause"];
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const SIMULATE_PROBE_FAIL_NAME = "kubeling.io/simulate-probe-fail";
+
+/** `cat` alone (or `sh -c cat`): an interactive echo. */
+function isBareCat(argv: string[]): boolean {
+  if (argv.length === 1) return argv[0] === "cat" || argv[0] === "/bin/cat";
+  return argv.length === 3 && argv[1] === "-c" && argv[2].trim() === "cat";
+}
 
 export class SimulatedRuntime implements Runtime {
   readonly type = "sim";
@@ -233,6 +254,7 @@ export class SimulatedRuntime implements Runtime {
       timer: null,
       started: null,
       output: [],
+      files: initialFiles(sandbox.config.hostname),
     };
     this.containers.set(id, container);
     sandbox.containers.add(id);
@@ -288,6 +310,74 @@ export class SimulatedRuntime implements Runtime {
     for (const line of lines) yield encoder.encode(line + "\n");
   }
 
+  async exec(containerId: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const { env, fails } = this.execTarget(containerId);
+    let stdin = "";
+    if (options.stdin) for await (const chunk of options.stdin) stdin += decoder.decode(chunk, { stream: true });
+    const run = fails
+      ? Promise.resolve({ exitCode: 1, stdout: "", stderr: `simulated failure (${SIMULATE_PROBE_FAIL_NAME})\n` })
+      : runCommand(command, env, stdin);
+    let timer: TimerHandle | null = null;
+    const timeout = options.timeoutMs !== undefined && options.timeoutMs > 0
+      ? new Promise<null>((resolve) => (timer = this.clock.schedule(options.timeoutMs!, () => resolve(null))))
+      : new Promise<null>(() => undefined);
+    const res = await Promise.race([run, timeout]);
+    if (timer) this.clock.cancel(timer);
+    if (!res) return { exitCode: -1, stdout: new Uint8Array(), stderr: new Uint8Array(), timedOut: true };
+    const stdout = encoder.encode(options.tty ? res.stdout + res.stderr : res.stdout);
+    return { exitCode: res.exitCode, stdout, stderr: encoder.encode(options.tty ? "" : res.stderr) };
+  }
+
+  async execStream(containerId: string, command: string[], options: { stdin: boolean; tty: boolean }): Promise<ExecStream> {
+    const { env, fails } = this.execTarget(containerId);
+    const stdout = new Channel();
+    const stderr = options.tty ? stdout : new Channel();
+    const input = new Channel();
+    let closeInput = () => input.end();
+    const interactiveCat = options.stdin && !fails && isBareCat(command);
+    const exitCode = (async () => {
+      if (interactiveCat) {
+        // `cat` echoes as it reads: each write comes straight back.
+        for await (const chunk of input) stdout.push(chunk);
+        return 0;
+      }
+      let text = "";
+      if (options.stdin) for await (const chunk of input) text += decoder.decode(chunk, { stream: true });
+      const res = fails ? { exitCode: 1, stdout: "", stderr: `simulated failure (${SIMULATE_PROBE_FAIL_NAME})\n` } : await runCommand(command, env, text);
+      stdout.push(encoder.encode(res.stdout));
+      stderr.push(encoder.encode(res.stderr));
+      return res.exitCode;
+    })().finally(() => {
+      stdout.end();
+      stderr.end();
+    });
+    if (!options.stdin) closeInput();
+    return {
+      ...(options.stdin
+        ? {
+            stdin: {
+              write: async (chunk: Uint8Array) => input.push(chunk.slice()),
+              close: async () => closeInput(),
+            },
+          }
+        : {}),
+      stdout,
+      ...(options.tty ? {} : { stderr }),
+      exitCode,
+      resize: () => undefined,
+    };
+  }
+
+  /** The running container an exec goes to, and how its commands run. */
+  private execTarget(containerId: string): { c: SimContainer; env: ShellEnv; fails: boolean } {
+    const c = this.containers.get(containerId);
+    if (!c) throw new Error(`rpc error: code = NotFound desc = container ${containerId} not found`);
+    if (c.status.state !== "running") throw new Error(`rpc error: code = FailedPrecondition desc = container ${containerId} is not running`);
+    const sandbox = this.sandboxes.get(c.status.sandboxId)!;
+    const env: ShellEnv = { files: c.files, hostname: sandbox.config.hostname, sleep: (ms) => this.sleep(ms) };
+    return { c, env, fails: simulatedProbeFails(sandbox.config.annotations, c.config.name) };
+  }
+
   subscribe(listener: (event: RuntimeEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -305,12 +395,22 @@ export class SimulatedRuntime implements Runtime {
     c.status.state = "running";
     c.status.startedAt = this.clock.now();
     c.output.push(...c.plan.output);
+    this.applyStartupFiles(c);
     this.emit({ type: "ContainerStarted", sandboxId: c.status.sandboxId, containerId: c.status.id });
     const { runMs, exitCode } = c.plan;
     if (runMs === null) return;
     // Exiting "at once" still happens after the start is reported, as a real process would.
     if (runMs <= 0) queueMicrotask(() => this.exit(c, exitCode));
     else c.timer = this.clock.schedule(runMs, () => this.exit(c, exitCode));
+  }
+
+  /** A `sh -c` start command's file effects up to its first sleep (touch, echo > file). */
+  private applyStartupFiles(c: SimContainer): void {
+    const argv = [...(c.config.command ?? []), ...(c.config.args ?? [])];
+    if (!(argv.length === 3 && argv[1] === "-c" && /(^|\/)(ba|a)?sh$/.test(argv[0]))) return;
+    const sandbox = this.sandboxes.get(c.status.sandboxId);
+    const env: ShellEnv = { files: c.files, hostname: sandbox?.config.hostname ?? "", sleep: async () => undefined, stopAtSleep: true };
+    void runCommand(argv, env).catch(() => undefined);
   }
 
   private exit(c: SimContainer, exitCode: number, reason?: string): void {

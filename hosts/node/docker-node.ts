@@ -13,6 +13,9 @@ import { InProcessClient } from "../../core/controllers/client.js";
 import { realClock } from "../../core/controllers/clock.js";
 import { Kubelet } from "../../core/kubelet/kubelet.js";
 import { DockerRuntime } from "./docker-runtime.js";
+import { CLUSTER_CIDR, CLUSTER_DOMAIN, DNS_SERVICE_IP, startNodeNetwork, type NodeNetwork } from "./node-network.js";
+import { nodeProbeTransport } from "./probe-transport.js";
+import { parseResolvConf, podDnsConfig } from "./dns/resolv-conf.js";
 
 /** The images a fresh machine gets from scripts/docker-up.sh (nothing can be pulled here). */
 export const DEFAULT_IMAGES = ["busybox:latest", "kubeling/pause:3.10"];
@@ -63,6 +66,23 @@ export function machineCapacity(dataDir: string): Record<string, string> {
     // No file system figures: the capacity goes without ephemeral-storage.
   }
   return capacity;
+}
+
+/** The bridge's address on the pod network: the first of the cluster range (Docker's gateway). */
+function gatewayOf(cidr: string): string {
+  const [base] = cidr.split("/");
+  const octets = base.split(".").map(Number);
+  octets[3] += 1;
+  return octets.join(".");
+}
+
+/** This machine's resolv.conf (dnsPolicy Default, and what ClusterFirst falls back on for options). */
+function hostResolvConf() {
+  try {
+    return parseResolvConf(readFileSync("/etc/resolv.conf", "utf8"));
+  } catch {
+    return null;
+  }
 }
 
 /** The machine's architecture as Go (and so Kubernetes' arch labels) names it. */
@@ -135,15 +155,28 @@ export async function startDockerNode(api: ApiServer, options: DockerNodeOptions
     labels: { "kubernetes.io/arch": goArch(), "beta.kubernetes.io/arch": goArch() },
     nodeInfo: { kernelVersion: release(), osImage: osImage(), architecture: goArch() },
     podCIDR,
+    probeTransport: nodeProbeTransport(),
+    // dnsPolicy ClusterFirst and friends, against the cluster DNS Service and this machine's resolv.conf.
+    dnsConfigFor: (pod) => podDnsConfig(pod as never, { clusterDomain: CLUSTER_DOMAIN, clusterDNS: [DNS_SERVICE_IP], host: hostResolvConf() }).config,
   });
   await kubelet.start();
+  const forgetNode = api.registerNode(options.nodeName, { logs: (ns, pod, container, o) => kubelet.logs(ns, pod, container, o) });
   const version = await runtime.version();
   log(`node ${options.nodeName}: kubelet on Docker ${version.runtimeVersion}, pods on ${podCIDR}`);
+  let network: NodeNetwork | null = null;
+  try {
+    network = await startNodeNetwork({ client: new InProcessClient(api), nodeName: options.nodeName, podCIDR, gateway: gatewayOf(CLUSTER_CIDR), log });
+  } catch (err) {
+    log(`node ${options.nodeName}: no service networking (${(err as Error).message})`);
+  }
   return {
     kubelet,
     runtime,
     async stop({ removeContainers = false } = {}) {
+      forgetNode();
       kubelet.stop();
+      // A clean stop removes the chains and the route; after a crash the next start reconciles them.
+      await network?.stop({ teardown: removeContainers });
       if (!removeContainers) return;
       for (const s of await runtime.listSandboxes()) {
         await runtime.stopSandbox(s.id).catch(() => undefined);

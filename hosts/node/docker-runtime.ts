@@ -14,6 +14,9 @@ import type {
   ContainerConfig,
   ContainerState,
   ContainerStatus,
+  ExecOptions,
+  ExecResult,
+  ExecStream,
   ImageInfo,
   PodSandboxConfig,
   PodSandboxStatus,
@@ -21,6 +24,9 @@ import type {
   RuntimeEvent,
 } from "../../bindings/runtime.js";
 import { normalizeImage } from "../browser/simulated-runtime.js";
+import { dockerExec, dockerExecStream } from "./docker-exec.js";
+import { writeFile } from "node:fs/promises";
+import { renderResolvConf } from "./dns/resolv-conf.js";
 
 export interface DockerRuntimeOptions {
   /** The engine; default: the local socket. */
@@ -245,6 +251,17 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  /**
+   * The pod's resolv.conf, written over the one Docker made for the sandbox (dockershim's
+   * rewriteResolvFile): the app containers share the sandbox's network and so this file,
+   * and they resolve through cluster DNS rather than Docker's embedded 127.0.0.11.
+   */
+  private async writeResolvConf(container: Dockerode.Container, dns: { servers: string[]; searches: string[]; options: string[] }): Promise<void> {
+    const info = await container.inspect();
+    if (!info.ResolvConfPath) throw new Error(`sandbox ${container.id}: Docker reports no resolv.conf path`);
+    await writeFile(info.ResolvConfPath, renderResolvConf(dns));
+  }
+
   private async createSandbox(config: PodSandboxConfig, ip: string): Promise<string> {
     const labels: Record<string, string> = {
       [L.podUid]: config.uid,
@@ -269,6 +286,7 @@ export class DockerRuntime implements Runtime {
     );
     try {
       await container.start();
+      if (config.dnsConfig) await this.writeResolvConf(container, config.dnsConfig);
     } catch (err) {
       await container.remove({ force: true }).catch(() => undefined);
       throw err;
@@ -427,6 +445,14 @@ export class DockerRuntime implements Runtime {
         }
       },
     };
+  }
+
+  exec(containerId: string, command: string[], options?: ExecOptions): Promise<ExecResult> {
+    return dockerExec(this.docker, containerId, command, options);
+  }
+
+  execStream(containerId: string, command: string[], options: { stdin: boolean; tty: boolean }): Promise<ExecStream> {
+    return dockerExecStream(this.docker, containerId, command, options);
   }
 
   subscribe(listener: (event: RuntimeEvent) => void): () => void {

@@ -1,7 +1,9 @@
 // The node agent end to end: kubectl 1.32 against `kubeling up` with its kubelet on the
-// real Docker engine — a Deployment of busybox httpd pods runs, answers on its pod IPs,
-// restarts a crashing container with back-off, survives a crash of kubeling itself, and a
-// clean stop leaves no container behind. Traffic goes only to the containers made here.
+// real Docker engine — a Deployment of busybox httpd pods runs, answers on its pod IPs and
+// through a Service (ClusterIP, NodePort, cluster DNS from inside a pod), logs come back,
+// a crashing container restarts with back-off, a crash of kubeling itself leaves the pods
+// running, and a clean stop leaves no container, chain, route or bridge behind. Traffic
+// goes only to loopback and the containers made here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -121,6 +123,47 @@ spec:
     }
   });
 
+  it("a Service spreads requests over the pods: ClusterIP and NodePort from the host", async () => {
+    expect(
+      apply(
+        "web-svc.yaml",
+        `apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+`,
+      ).code,
+    ).toBe(0);
+    const svc = JSON.parse(kubectl("get", "svc", "web", "-o", "json").out) as { spec: { clusterIP: string; ports: { nodePort: number }[] } };
+    expect(svc.spec.clusterIP).toMatch(/^10\.(9[6-9]|10[0-9]|11[01])\./); // inside 10.96.0.0/12
+    const names = new Set(podsOf("app=web").map((p) => p.metadata.name));
+    // Bounded: at most 30 requests each way, until every pod has answered.
+    for (const url of [`${svc.spec.clusterIP}:80`, `127.0.0.1:${svc.spec.ports[0].nodePort}`]) {
+      const seen = new Set<string>();
+      await until(`all three pods answering on ${url}`, () => {
+        seen.add(spawnSync("curl", ["-s", "--max-time", "2", `http://${url}/`], { encoding: "utf8" }).stdout.trim());
+        return [...names].every((n) => seen.has(n));
+      }, 20_000);
+      expect([...seen].filter((n) => n !== "").every((n) => names.has(n))).toBe(true);
+    }
+  });
+
+  it("inside a pod, the Service's DNS name resolves and answers; kubectl logs shows the output", async () => {
+    expect(kubectl("run", "client", "--image=busybox", "--restart=Never", "--", "sh", "-c", "wget -qO- http://web.default.svc.cluster.local/ && nslookup web.default.svc.cluster.local").code).toBe(0);
+    await until("the client pod to finish", () => /Succeeded|Failed/.test(kubectl("get", "pod", "client", "-o", "jsonpath={.status.phase}").out), 30_000);
+    expect(kubectl("get", "pod", "client", "-o", "jsonpath={.status.phase}").out).toBe("Succeeded");
+    const logs = kubectl("logs", "client").out;
+    const names = podsOf("app=web").map((p) => p.metadata.name);
+    expect(names.some((n) => logs.startsWith(n))).toBe(true);
+    const clusterIP = kubectl("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}").out;
+    expect(logs).toContain(`Address: ${clusterIP}`);
+    expect(kubectl("logs", "client", "-c", "nope").err).toContain("container nope is not valid for pod client");
+    kubectl("delete", "pod", "client", "--grace-period=0", "--force");
+  });
+
   it("a missing image gives ErrImagePull, then ImagePullBackOff", async () => {
     expect(kubectl("run", "nosuch", "--image=kubeling.invalid/nosuch:1", "--restart=Never").code).toBe(0);
     const reason = await until("ImagePullBackOff", () => {
@@ -168,5 +211,7 @@ spec:
     await stop("SIGINT");
     expect(output).toContain("stopped.");
     expect(nodeContainers()).toEqual([]);
+    expect(spawnSync("iptables-save", { encoding: "utf8" }).stdout).not.toContain("KUBELING-");
+    expect(spawnSync("ip", ["route"], { encoding: "utf8" }).stdout).not.toContain("10.96.0.0/12");
   });
 });

@@ -8,6 +8,11 @@ describe("kubeling up flags", () => {
     expect(o).toMatchObject({ simulateNodes: 3, simulateStartDelayMs: 250, nodeMonitorGracePeriodSeconds: 4, recordSchedulingDecisions: true, port: 7443 });
   });
 
+  it("names this machine's node, or runs none", () => {
+    expect(parseUpArgs(["--node-name", "worker-1.example"])).toMatchObject({ nodeName: "worker-1.example" });
+    expect(parseUpArgs(["--no-node"])).toMatchObject({ noNode: true });
+  });
+
   it.each([
     [["--simulate-nodes", "-1"], "invalid --simulate-nodes"],
     [["--simulate-nodes", "2.5"], "invalid --simulate-nodes"],
@@ -16,6 +21,7 @@ describe("kubeling up flags", () => {
     [["--node-monitor-grace-period", "0"], "invalid --node-monitor-grace-period"],
     [["--port", "70000"], "invalid --port"],
     [["--nodes", "3"], "unknown flag: --nodes"],
+    [["--node-name", "Not_A_Name"], "invalid --node-name"],
   ])("refuses %j", (args, message) => {
     expect(parseUpArgs(args)).toContain(message);
   });

@@ -168,6 +168,72 @@ export function runtimeContract(name: string, options: RuntimeContractOptions): 
       expect(text).toBe("hello kubeling\n");
     });
 
+    const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+    const running = async () => {
+      const s = await sandbox();
+      const id = await container(s.sandboxId, ["sleep", "3600"]);
+      await runtime.startContainer(id);
+      return { s, id };
+    };
+
+    it("execs in a running container: stdout, exit codes, stderr, the pod's hostname", async () => {
+      const { s, id } = await running();
+      const echo = await runtime.exec(id, ["echo", "hello", "exec"], { timeoutMs: timeout });
+      expect(echo.exitCode).toBe(0);
+      expect(text(echo.stdout)).toBe("hello exec\n");
+      expect(text(echo.stderr)).toBe("");
+      expect((await runtime.exec(id, ["sh", "-c", "exit 3"], { timeoutMs: timeout })).exitCode).toBe(3);
+      expect((await runtime.exec(id, ["false"], { timeoutMs: timeout })).exitCode).toBe(1);
+      const missing = await runtime.exec(id, ["cat", "/no/such/file"], { timeoutMs: timeout });
+      expect(missing.exitCode).toBe(1);
+      expect(text(missing.stdout)).toBe("");
+      expect(text(missing.stderr)).toContain("No such file or directory");
+      const hostname = await runtime.exec(id, ["cat", "/etc/hostname"], { timeoutMs: timeout });
+      const listed = (await runtime.listSandboxes()).find((x) => x.id === s.sandboxId)!;
+      expect(text(hostname.stdout)).toBe(`${listed.name}\n`);
+    });
+
+    it("keeps files an exec writes for the next exec of the container", async () => {
+      const { id } = await running();
+      expect((await runtime.exec(id, ["sh", "-c", "echo ok > /tmp/alive"], { timeoutMs: timeout })).exitCode).toBe(0);
+      expect(text((await runtime.exec(id, ["cat", "/tmp/alive"], { timeoutMs: timeout })).stdout)).toBe("ok\n");
+      expect((await runtime.exec(id, ["rm", "/tmp/alive"], { timeoutMs: timeout })).exitCode).toBe(0);
+      expect((await runtime.exec(id, ["cat", "/tmp/alive"], { timeoutMs: timeout })).exitCode).not.toBe(0);
+    });
+
+    it("feeds stdin to a non-interactive exec", async () => {
+      const { id } = await running();
+      async function* input() {
+        yield new TextEncoder().encode("from stdin\n");
+      }
+      const r = await runtime.exec(id, ["cat"], { stdin: input(), timeoutMs: timeout });
+      expect(r.exitCode).toBe(0);
+      expect(text(r.stdout)).toBe("from stdin\n");
+    });
+
+    it("streams an exec: stdin to cat comes back on stdout, then the exit code", async () => {
+      const { id } = await running();
+      const ex = await runtime.execStream(id, ["cat"], { stdin: true, tty: false });
+      expect(ex.stdin).toBeDefined();
+      const out: Uint8Array[] = [];
+      const reading = (async () => {
+        for await (const chunk of ex.stdout) out.push(chunk);
+      })();
+      await ex.stdin!.write(new TextEncoder().encode("ping\n"));
+      await until("the echo", async () => text(Uint8Array.from(out.flatMap((c) => [...c]))) === "ping\n");
+      await ex.stdin!.close();
+      expect(await ex.exitCode).toBe(0);
+      await reading;
+      expect(text(Uint8Array.from(out.flatMap((c) => [...c])))).toBe("ping\n");
+    });
+
+    it("rejects an exec in a container that does not run", async () => {
+      const s = await sandbox();
+      const id = await container(s.sandboxId, ["sleep", "3600"]);
+      await expect(runtime.exec(id, ["true"], { timeoutMs: timeout })).rejects.toThrow();
+    });
+
     it("tells subscribers when containers start and exit, until they unsubscribe", async () => {
       const seen: RuntimeEvent[] = [];
       const unsubscribe = runtime.subscribe((e) => seen.push(e));
