@@ -3,6 +3,7 @@
 // heap, and a single Clock timer fires for the earliest — rounded up to `granularityMs`, so
 // jobs due close together run in one batch (one wake-up per second, not one per node).
 import type { Clock, TimerHandle } from "../../bindings/clock.js";
+import { Heap } from "../controllers/heap.js";
 
 interface Job {
   key: string;
@@ -13,7 +14,7 @@ interface Job {
 }
 
 export class DueQueue {
-  private heap: { at: number; key: string; version: number }[] = [];
+  private readonly heap = new Heap<{ at: number; key: string; version: number }>((a, b) => a.at < b.at);
   private readonly jobs = new Map<string, Job>();
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
@@ -28,7 +29,7 @@ export class DueQueue {
     const job = this.jobs.get(key);
     const version = (job?.version ?? 0) + 1;
     this.jobs.set(key, { key, at, run, version });
-    this.push({ at, key, version });
+    this.heap.push({ at, key, version });
     this.arm();
   }
 
@@ -50,7 +51,7 @@ export class DueQueue {
   /** Cancels every job. */
   clear(): void {
     this.jobs.clear();
-    this.heap = [];
+    this.heap.clear();
     this.disarm();
   }
 
@@ -59,8 +60,8 @@ export class DueQueue {
     this.timerAt = Infinity;
     const now = this.clock.now();
     const due: Job[] = [];
-    while (this.heap.length > 0 && this.heap[0].at <= now) {
-      const top = this.pop()!;
+    while (this.heap.length > 0 && this.heap.peek()!.at <= now) {
+      const top = this.heap.pop()!;
       const job = this.jobs.get(top.key);
       if (!job || job.version !== top.version) continue;
       this.jobs.delete(top.key);
@@ -79,13 +80,13 @@ export class DueQueue {
   private arm(): void {
     // Drop stale entries at the top so the timer waits for a live job.
     while (this.heap.length > 0) {
-      const top = this.heap[0];
+      const top = this.heap.peek()!;
       const job = this.jobs.get(top.key);
       if (job && job.version === top.version) break;
-      this.pop();
+      this.heap.pop();
     }
     if (this.heap.length === 0) return this.disarm();
-    let at = this.heap[0].at;
+    let at = this.heap.peek()!.at;
     if (this.granularityMs > 0) at = Math.ceil(at / this.granularityMs) * this.granularityMs;
     if (this.timer && this.timerAt <= at) return;
     this.disarm();
@@ -97,39 +98,5 @@ export class DueQueue {
     if (this.timer) this.clock.cancel(this.timer);
     this.timer = null;
     this.timerAt = Infinity;
-  }
-
-  private push(entry: { at: number; key: string; version: number }): void {
-    const h = this.heap;
-    h.push(entry);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (h[parent].at <= h[i].at) break;
-      [h[parent], h[i]] = [h[i], h[parent]];
-      i = parent;
-    }
-  }
-
-  private pop(): { at: number; key: string; version: number } | undefined {
-    const h = this.heap;
-    if (h.length === 0) return undefined;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && h[l].at < h[m].at) m = l;
-        if (r < h.length && h[r].at < h[m].at) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i], h[m]];
-        i = m;
-      }
-    }
-    return top;
   }
 }

@@ -2,6 +2,7 @@
 // first, then first come), a backoff queue (1 s doubling to 10 s per attempt) for pods
 // that failed, and the unschedulable pods, which wait until a cluster event (a node added
 // or changed, a pod deleted) may help them — or at most 5 minutes.
+import { Heap } from "../controllers/heap.js";
 import type { Clock, TimerHandle } from "../../bindings/clock.js";
 import type { KubeObject } from "../api/object-store.js";
 
@@ -19,8 +20,8 @@ interface Entry {
 }
 
 export class SchedulingQueue {
-  /** A binary heap by (priority desc, timestamp asc). */
-  private heap: Entry[] = [];
+  /** activeQ: a heap by PrioritySort (priority desc, timestamp asc). */
+  private readonly heap = new Heap<Entry>(before);
   private readonly inActive = new Map<string, Entry>();
   private readonly unschedulable = new Map<string, { entry: Entry; since: number }>();
   private readonly backingOff = new Map<string, { entry: Entry; timer: TimerHandle }>();
@@ -63,7 +64,7 @@ export class SchedulingQueue {
     for (;;) {
       if (this.closed) return undefined;
       while (this.heap.length) {
-        const e = this.popHeap();
+        const e = this.heap.pop()!;
         if (this.inActive.get(e.key) !== e) continue; // deleted or replaced
         this.inActive.delete(e.key);
         return { key: e.key, pod: e.pod };
@@ -140,40 +141,12 @@ export class SchedulingQueue {
   private push(e: Entry): void {
     if (this.closed) return;
     this.inActive.set(e.key, e);
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(h[i], h[parent])) break;
-      [h[i], h[parent]] = [h[parent], h[i]];
-      i = parent;
-    }
+    this.heap.push(e);
     const w = this.waiter;
     this.waiter = null;
     w?.();
   }
 
-  private popHeap(): Entry {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l], h[m])) m = l;
-        if (r < h.length && before(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 /** PrioritySort.Less. */

@@ -195,33 +195,3 @@ function tokenize(script: string): Token[] {
   return out;
 }
 
-/** An async queue of chunks, the streams of a simulated exec. */
-export class Channel implements AsyncIterable<Uint8Array> {
-  private readonly chunks: Uint8Array[] = [];
-  private ended = false;
-  private wake: (() => void) | null = null;
-
-  push(chunk: Uint8Array): void {
-    if (this.ended || chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.wake?.();
-  }
-
-  end(): void {
-    this.ended = true;
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const next = this.chunks.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.ended) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
-    }
-  }
-}

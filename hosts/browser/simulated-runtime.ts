@@ -38,7 +38,8 @@ import type {
 } from "../../bindings/runtime.js";
 import { realClock } from "../../core/controllers/clock.js";
 import { simulatedProbeFails } from "../../core/kubelet/probe-transport.js";
-import { Channel, initialFiles, runCommand, type ShellEnv } from "./sim-shell.js";
+import { initialFiles, runCommand, type ShellEnv } from "./sim-shell.js";
+import { ByteChannel } from "../../bindings/byte-channel.js";
 
 export const SIMULATE_EXIT_CODE = "kubeling.io/simulate-exit-code";
 export const SIMULATE_RUN_SECONDS = "kubeling.io/simulate-run-seconds";
@@ -330,9 +331,9 @@ export class SimulatedRuntime implements Runtime {
 
   async execStream(containerId: string, command: string[], options: { stdin: boolean; tty: boolean }): Promise<ExecStream> {
     const { env, fails } = this.execTarget(containerId);
-    const stdout = new Channel();
-    const stderr = options.tty ? stdout : new Channel();
-    const input = new Channel();
+    const stdout = new ByteChannel();
+    const stderr = options.tty ? stdout : new ByteChannel();
+    const input = new ByteChannel();
     let closeInput = () => input.end();
     const interactiveCat = options.stdin && !fails && isBareCat(command);
     const exitCode = (async () => {

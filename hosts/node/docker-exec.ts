@@ -1,6 +1,7 @@
 // Runtime.exec / execStream on Docker: `docker exec` through the engine API (create an exec,
 // start it with the connection hijacked, read the multiplexed output, then the exit code
 // from the exec's inspection), as dockershim's ExecSync and Exec did.
+import { ByteChannel } from "../../bindings/byte-channel.js";
 import type { Duplex } from "node:stream";
 import type Dockerode from "dockerode";
 import type { ExecOptions, ExecResult, ExecStream } from "../../bindings/runtime.js";
@@ -50,8 +51,8 @@ export async function dockerExec(docker: Dockerode, containerId: string, command
 export async function dockerExecStream(docker: Dockerode, containerId: string, command: string[], options: { stdin: boolean; tty: boolean }): Promise<ExecStream> {
   const exec = await docker.getContainer(containerId).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, AttachStdin: options.stdin, Tty: options.tty });
   const stream = (await exec.start({ hijack: true, stdin: options.stdin, Tty: options.tty })) as Duplex;
-  const stdout = new Queue();
-  const stderr = options.tty ? stdout : new Queue();
+  const stdout = new ByteChannel();
+  const stderr = options.tty ? stdout : new ByteChannel();
   const demux = new Demuxer(options.tty, (kind, chunk) => (kind === 2 ? stderr : stdout).push(new Uint8Array(chunk)));
   const ended = new Promise<void>((resolve) => {
     stream.on("data", (chunk: Buffer) => demux.push(chunk));
@@ -123,32 +124,3 @@ class Demuxer {
   }
 }
 
-/** Chunks waiting for a reader. */
-class Queue implements AsyncIterable<Uint8Array> {
-  private readonly chunks: Uint8Array[] = [];
-  private ended = false;
-  private wake: (() => void) | null = null;
-
-  push(chunk: Uint8Array): void {
-    this.chunks.push(chunk);
-    this.wake?.();
-  }
-
-  end(): void {
-    this.ended = true;
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const next = this.chunks.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.ended) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
-    }
-  }
-}

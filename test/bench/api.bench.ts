@@ -9,7 +9,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Agent, request } from "node:https";
+import { request } from "node:https";
+import { adminClient } from "./admin-client.js";
 
 const OBJECTS = Number(process.env.KUBELING_BENCH_API_OBJECTS ?? 5000);
 const WATCHERS = Number(process.env.KUBELING_BENCH_API_WATCHERS ?? 1000);
@@ -45,30 +46,9 @@ while (!out.includes("API server listening")) {
 await new Promise((r) => setTimeout(r, 2000));
 const idleRss = rssMiB(child.pid!);
 
-const pki = join(dir, "pki");
-const agent = new Agent({
-  keepAlive: true,
-  maxSockets: 64,
-  ca: readFileSync(join(pki, "ca.crt")),
-  cert: readFileSync(join(pki, "admin.crt")),
-  key: readFileSync(join(pki, "admin.key")),
-});
+const admin = adminClient(dir, port, { maxSockets: 64 });
+const call = admin.call;
 
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string; ms: number }> {
-  const started = performance.now();
-  const data = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path, agent, headers: data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {} }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c) => (text += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, ms: performance.now() - started }));
-    });
-    req.on("error", reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
 
 async function pool<T>(count: number, inFlight: number, job: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
@@ -96,7 +76,7 @@ const configmap = (i: number) => ({ apiVersion: "v1", kind: "ConfigMap", metadat
 let watchEvents = 0;
 const lastSeen = new Map<string, number>();
 const sentAt = new Map<string, number>();
-const watchAgent = new Agent({ keepAlive: true, maxSockets: Infinity, ca: readFileSync(join(pki, "ca.crt")), cert: readFileSync(join(pki, "admin.crt")), key: readFileSync(join(pki, "admin.key")) });
+const watchAgent = admin.agent();
 const watchers: ReturnType<typeof request>[] = [];
 const WATCHED = 100;
 await pool(WATCHERS, 50, () =>
@@ -168,7 +148,7 @@ for (const w of watchers) w.destroy();
 child.kill("SIGINT");
 await new Promise((r) => child.once("exit", r));
 rmSync(dir, { recursive: true, force: true });
-agent.destroy();
+admin.close();
 watchAgent.destroy();
 
 console.log(`\nAPI server benchmark — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, kubeling up on loopback HTTPS, embedded store`);

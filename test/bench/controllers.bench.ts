@@ -11,7 +11,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Agent, request } from "node:https";
+import { request } from "node:https";
+import { adminClient } from "./admin-client.js";
 import { loadCore } from "../../core/index.js";
 import type { V1Pod } from "../../core/index.js";
 
@@ -45,23 +46,9 @@ for (const deadline = Date.now() + 60_000; !out.includes("simulated nodes:"); ) 
 }
 const registeredSeconds = (performance.now() - startedAt) / 1000;
 
-const pki = join(dir, "pki");
-const agent = new Agent({ keepAlive: true, maxSockets: 16, ca: readFileSync(join(pki, "ca.crt")), cert: readFileSync(join(pki, "admin.crt")), key: readFileSync(join(pki, "admin.key")) });
+const admin = adminClient(dir, port, { maxSockets: 16 });
+const call = admin.call;
 
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  const data = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path, agent, headers: data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {} }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c) => (text += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on("error", reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
 
 // Wait for every node to be Ready (registered and heartbeating) before the clock starts.
 for (const deadline = Date.now() + 60_000; ; ) {
@@ -77,7 +64,7 @@ const idleRss = rssMiB(child.pid!);
 const boundAt = new Map<string, number>();
 const runningAt = new Map<string, number>();
 const rv = JSON.parse((await call("GET", "/api/v1/pods?limit=1")).text).metadata.resourceVersion as string;
-const watchAgent = new Agent({ keepAlive: true, ca: readFileSync(join(pki, "ca.crt")), cert: readFileSync(join(pki, "admin.crt")), key: readFileSync(join(pki, "admin.key")) });
+const watchAgent = admin.agent();
 let watchEvents = 0;
 const watch = request({ host: "127.0.0.1", port, method: "GET", path: `/api/v1/pods?watch=true&allowWatchBookmarks=true&resourceVersion=${rv}`, agent: watchAgent }, (res) => {
   res.setEncoding("utf8");
@@ -136,7 +123,6 @@ const statusNow = readFileSync(`/proc/${child.pid}/status`, "utf8");
 const anonNow = Number(/RssAnon:\s+(\d+) kB/.exec(statusNow)![1]) / 1024;
 const fileNow = Number(/RssFile:\s+(\d+) kB/.exec(statusNow)![1]) / 1024;
 watch.destroy();
-watchAgent.destroy();
 if (runningAt.size < PODS) console.log(`!! only ${runningAt.size} of ${PODS} pods Running after ${DEADLINE_MS / 1000} s`);
 
 // Sustained scheduler rate: bindings between 10% and 90% of the pods (ramp-up and tail excluded).
@@ -198,4 +184,4 @@ console.log(`| kubeling up RSS at the end: heap and other anonymous / mapped fil
 console.log(`| store writes during the run / Events stored | ${rvAfter - Number(rv)} (${((rvAfter - Number(rv)) / PODS).toFixed(1)} per pod) / ${eventsStored} |`);
 console.log(`| pod watch events seen | ${watchEvents} |`);
 console.log(`KWOK documents ~20 pods/s; kube-scheduler's scheduler_perf floors are a few hundred pods/s.`);
-agent.destroy();
+admin.close();

@@ -7,10 +7,10 @@
  * Needs Docker (scripts/docker-up.sh).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Agent, request } from "node:https";
+import { adminClient } from "./admin-client.js";
 import Dockerode from "dockerode";
 
 const PODS = Number(process.env.KUBELING_BENCH_NODE_PODS ?? 50);
@@ -44,22 +44,8 @@ for (const deadline = Date.now() + 60_000; !out.includes(`node ${nodeName}:`); )
   if (Date.now() > deadline || child.exitCode !== null) throw new Error(`kubeling up did not start its node: ${out}`);
   await new Promise((r) => setTimeout(r, 50));
 }
-const pki = join(dir, "pki");
-const agent = new Agent({ keepAlive: true, ca: readFileSync(join(pki, "ca.crt")), cert: readFileSync(join(pki, "admin.crt")), key: readFileSync(join(pki, "admin.key")) });
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  const data = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path, agent, headers: data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {} }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c) => (text += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on("error", reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
+const admin = adminClient(dir, port);
+const call = admin.call;
 // The node must be Ready before the clock starts.
 for (const deadline = Date.now() + 30_000; ; ) {
   const r = await call("GET", `/api/v1/nodes/${nodeName}`);
@@ -90,7 +76,7 @@ for (let i = 0; i < PODS && Date.now() - started < DEADLINE_MS; i++) {
 const exited = new Promise((r) => child.once("exit", r));
 child.kill("SIGINT");
 await exited;
-agent.destroy();
+admin.close();
 
 const s = [...startup].sort((a, b) => a - b);
 const d = [...raw].sort((a, b) => a - b);

@@ -2,13 +2,11 @@
 // create deployment, rollout status, set image, rollout undo, scale, a Job that completes,
 // a CronJob that fires, a stopped node whose pods move, and a delete that cascades.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-const KUBECTL = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
-const CLI = join(import.meta.dirname, "../../dist/hosts/node/cli.js");
+import { CLI, applierFor, kubectlFor, until } from "./harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kubeling-e2e-loops-"));
 const dataDir = join(dir, "data");
@@ -16,26 +14,8 @@ const port = 21000 + Math.floor(Math.random() * 20000);
 let server: ChildProcess | undefined;
 let output = "";
 
-function kubectl(...args: string[]) {
-  const result = spawnSync(KUBECTL, args, { encoding: "utf8", env: { ...process.env, KUBECONFIG: join(dataDir, "kubeconfig"), HOME: dir }, timeout: 120_000 });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-}
-
-function apply(name: string, text: string) {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return kubectl("apply", "-f", file);
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const kubectl = kubectlFor(dataDir, dir);
+const apply = applierFor(kubectl, dir);
 
 const podsOf = (selector: string) => JSON.parse(kubectl("get", "pods", "-l", selector, "-o", "json").out).items as { metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string; containers: { image: string }[] }; status: { phase: string } }[];
 

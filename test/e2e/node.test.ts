@@ -6,12 +6,10 @@
 // goes only to loopback and the containers made here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-const KUBECTL = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
-const CLI = join(import.meta.dirname, "../../dist/hosts/node/cli.js");
+import { CLI, applierFor, kubectlFor, until } from "./harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kubeling-e2e-node-"));
 const dataDir = join(dir, "data");
@@ -20,26 +18,8 @@ const nodeName = `e2e-node-${process.pid}`;
 let server: ChildProcess | undefined;
 let output = "";
 
-function kubectl(...args: string[]) {
-  const result = spawnSync(KUBECTL, args, { encoding: "utf8", env: { ...process.env, KUBECONFIG: join(dataDir, "kubeconfig"), HOME: dir }, timeout: 120_000 });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-}
-
-function apply(name: string, text: string) {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return kubectl("apply", "-f", file);
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const kubectl = kubectlFor(dataDir, dir);
+const apply = applierFor(kubectl, dir);
 
 /** This node's containers (of the pods named `podPrefix`…), as Docker lists them. */
 const nodeContainers = (podPrefix = "") =>

@@ -13,52 +13,17 @@ import { join } from "node:path";
 import { IptablesNetwork } from "../../dist/hosts/node/kube-proxy/index.js";
 import { JUMP_RULES } from "../../dist/hosts/node/kube-proxy/rules.js";
 import type { ServicePortRule } from "../../dist/bindings/network.js";
+import { answers as answersIn, get as getIn, must, sh } from "./netns-helpers.js";
 
 const NODE = `kl-test-${process.pid}`;
 const PODS = { a: { ns: `${NODE}-a`, ip: "10.244.1.2", gw: "10.244.1.1" }, b: { ns: `${NODE}-b`, ip: "10.244.2.2", gw: "10.244.2.1" } };
 const CLUSTER_IP = "10.96.0.10";
 const NODE_IP = "10.0.0.1";
 
-function sh(args: string[], ns?: string) {
-  const full = ns ? ["ip", "netns", "exec", ns, ...args] : args;
-  const r = spawnSync(full[0], full.slice(1), { encoding: "utf8", timeout: 10_000 });
-  return { code: r.status ?? 1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-}
-function must(args: string[], ns?: string) {
-  const r = sh(args, ns);
-  if (r.code !== 0) throw new Error(`${args.join(" ")} (in ${ns ?? "root"}): ${r.stderr}`);
-  return r.stdout;
-}
-
-/** One HTTP GET with busybox wget from `ns`: the body, or the error. */
-async function get(url: string, ns = NODE): Promise<{ ok: boolean; body: string; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    // busybox 1.35's `wget -T` crashes; a timer bounds the request instead.
-    const child = spawn("ip", ["netns", "exec", ns, "busybox", "wget", "-qO-", url], { stdio: ["ignore", "pipe", "pipe"] });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ ok: code === 0, body: code === 0 ? out.trim() : err.trim() || `exit ${code ?? signal}`, ms: Date.now() - started });
-    });
-  });
-}
-
-/** Up to `n` requests (bounded by `budgetMs`): the set of pods that answered. */
-async function answers(url: string, n: number, ns = NODE, budgetMs = 15_000): Promise<Map<string, number>> {
-  const seen = new Map<string, number>();
-  const deadline = Date.now() + budgetMs;
-  for (let i = 0; i < n && Date.now() < deadline; i++) {
-    const r = await get(url, ns);
-    const key = r.ok ? r.body : `error: ${r.body}`;
-    seen.set(key, (seen.get(key) ?? 0) + 1);
-  }
-  return seen;
-}
+/** One GET from `ns` (the node by default): the body, or the error. */
+const get = (url: string, ns = NODE) => getIn(url, ns);
+/** Up to `n` requests (bounded by `budgetMs`): how often each pod (or error) answered. */
+const answers = (url: string, n: number, ns = NODE, budgetMs = 15_000) => answersIn(url, ns, n, budgetMs);
 
 const rule = (over: Partial<ServicePortRule> = {}): ServicePortRule => ({
   namespace: "default",
