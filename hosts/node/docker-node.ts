@@ -12,7 +12,7 @@ import type { ApiServer } from "../../core/api/server.js";
 import { InProcessClient } from "../../core/controllers/client.js";
 import { realClock } from "../../core/controllers/clock.js";
 import { Kubelet } from "../../core/kubelet/kubelet.js";
-import { DockerRuntime } from "./docker-runtime.js";
+import { DockerRuntime, networkGateway } from "./docker-runtime.js";
 import { CLUSTER_CIDR, CLUSTER_DOMAIN, DNS_SERVICE_IP, startNodeNetwork, type NodeNetwork } from "./node-network.js";
 import { nodeProbeTransport } from "./probe-transport.js";
 import { parseResolvConf, podDnsConfig } from "./dns/resolv-conf.js";
@@ -66,14 +66,6 @@ export function machineCapacity(dataDir: string): Record<string, string> {
     // No file system figures: the capacity goes without ephemeral-storage.
   }
   return capacity;
-}
-
-/** The bridge's address on the pod network: the first of the cluster range (Docker's gateway). */
-function gatewayOf(cidr: string): string {
-  const [base] = cidr.split("/");
-  const octets = base.split(".").map(Number);
-  octets[3] += 1;
-  return octets.join(".");
 }
 
 /** This machine's resolv.conf (dnsPolicy Default, and what ClusterFirst falls back on for options). */
@@ -143,7 +135,7 @@ export async function startDockerNode(api: ApiServer, options: DockerNodeOptions
     }
   }
   const podCIDR = options.podCIDR ?? "10.244.0.0/24";
-  const runtime = new DockerRuntime({ docker, nodeName: options.nodeName, podCIDR });
+  const runtime = new DockerRuntime({ docker, nodeName: options.nodeName, podCIDR, clusterCIDR: CLUSTER_CIDR });
   await runtime.ensureNetwork();
   const kubelet = new Kubelet({
     nodeName: options.nodeName,
@@ -165,7 +157,7 @@ export async function startDockerNode(api: ApiServer, options: DockerNodeOptions
   log(`node ${options.nodeName}: kubelet on Docker ${version.runtimeVersion}, pods on ${podCIDR}`);
   let network: NodeNetwork | null = null;
   try {
-    network = await startNodeNetwork({ client: new InProcessClient(api), nodeName: options.nodeName, podCIDR, gateway: gatewayOf(CLUSTER_CIDR), log });
+    network = await startNodeNetwork({ client: new InProcessClient(api), nodeName: options.nodeName, podCIDR, gateway: networkGateway(CLUSTER_CIDR), log });
   } catch (err) {
     log(`node ${options.nodeName}: no service networking (${(err as Error).message})`);
   }

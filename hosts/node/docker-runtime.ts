@@ -74,6 +74,11 @@ const INSPECT_CACHE_SIZE = 2000;
 
 type Inspection = Dockerode.ContainerInspectInfo;
 
+/** The bridge's own address on a pod network: the range's first host address (the pods' gateway). */
+export function networkGateway(cidr: string): string {
+  return formatIP(parseCIDR(cidr).base + 1);
+}
+
 export class DockerRuntime implements Runtime {
   readonly type = "docker";
   readonly nodeName: string;
@@ -121,7 +126,7 @@ export class DockerRuntime implements Runtime {
           Name: this.networkName,
           Driver: "bridge",
           CheckDuplicate: true,
-          IPAM: { Driver: "default", Config: [{ Subnet: this.clusterCIDR, Gateway: formatIP(parseCIDR(this.clusterCIDR).base + 1) }] },
+          IPAM: { Driver: "default", Config: [{ Subnet: this.clusterCIDR, Gateway: networkGateway(this.clusterCIDR) }] },
           Options: this.bridgeName ? { "com.docker.network.bridge.name": this.bridgeName } : {},
           Labels: { "kubeling.io/network": "pods" },
         });

@@ -7,11 +7,13 @@
 import { readFileSync } from "node:fs";
 import type { ApiClient, KubeObject } from "../../core/controllers/client.js";
 import { R, isAlreadyExists, isNotFound } from "../../core/controllers/client.js";
+import { DEFAULT_SERVICE_CIDR } from "../../core/api/service-allocator.js";
 import { ClusterDns } from "./dns/server.js";
 import { upstreamsFromResolvConf } from "./dns/resolv-conf.js";
 import { IptablesNetwork, KubeProxy } from "./kube-proxy/index.js";
 
-export const SERVICE_CIDR = "10.96.0.0/12";
+/** The API server allocates cluster IPs from the same range (kube-apiserver's default). */
+export const SERVICE_CIDR = DEFAULT_SERVICE_CIDR;
 export const CLUSTER_CIDR = "10.244.0.0/16";
 /** The cluster DNS Service's IP (the tenth of the service range, as kubeadm picks it). */
 export const DNS_SERVICE_IP = "10.96.0.10";
