@@ -36,6 +36,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await removeAll();
+  // The kubeling bridge goes with its last user (Docker refuses while another suite's containers are attached).
+  await docker.getNetwork("kubeling").remove().catch(() => undefined);
 });
 
 runtimeContract("docker", { make: async () => make(), cleanup: async () => removeAll(), image: "busybox:latest" });
