@@ -40,3 +40,42 @@ export async function until<T>(what: string, fn: () => T | undefined | false, ti
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/**
+ * A lock held across test processes: suites that run `kubeling up` with a Docker node share
+ * this machine's pod bridge, its node podCIDR 10.244.0.0/24, the KUBELING chains and the
+ * cluster DNS address, so they take turns (vitest runs files in parallel forks). A lock whose
+ * holder died is taken over. Returns the release function.
+ */
+export async function machineLock(name: string, timeoutMs = 600_000): Promise<() => void> {
+  const { mkdirSync, readFileSync, rmSync: rm, writeFileSync: write } = await import("node:fs");
+  const dir = join("/tmp/kubeling-test-locks", name);
+  mkdirSync("/tmp/kubeling-test-locks", { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      write(join(dir, "pid"), String(process.pid));
+      return () => rm(dir, { recursive: true, force: true });
+    } catch {
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(join(dir, "pid"), "utf8"));
+      } catch {
+        // Being written right now, or being released.
+      }
+      if (holder && !alive(holder)) rm(dir, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the ${name} lock (held by pid ${holder})`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLI, applierFor, kubectlFor, until } from "./harness.js";
+import { CLI, applierFor, kubectlFor, machineLock, until } from "./harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kubeling-e2e-node-"));
 const dataDir = join(dir, "data");
@@ -50,10 +50,16 @@ const podsOf = (selector: string) => (JSON.parse(kubectl("get", "pods", "-l", se
 /** GET from the host to a pod IP with curl's own bounded timeout. */
 const fetchFrom = (ip: string, port: number) => spawnSync("curl", ["-s", "--max-time", "3", `http://${ip}:${port}/`], { encoding: "utf8" }).stdout.trim();
 
-beforeAll(start, 90_000);
+let release = () => {};
+
+beforeAll(async () => {
+  release = await machineLock("docker-node");
+  await start();
+}, 700_000);
 
 afterAll(async () => {
   await stop("SIGINT");
+  release();
   rmSync(dir, { recursive: true, force: true });
 });
 
