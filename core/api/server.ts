@@ -163,7 +163,7 @@ export class ApiServer {
     const services = findResource("", "v1", "services")!;
     const endpoints = findResource("", "v1", "endpoints")!;
     const slices = findResource("discovery.k8s.io", "v1", "endpointslices")!;
-    const address = this.options.serverAddress ?? "127.0.0.1:6443";
+    const address = this.advertiseAddress ?? this.options.serverAddress ?? "127.0.0.1:6443";
     const colon = address.lastIndexOf(":");
     const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
     const port = Number(address.slice(colon + 1)) || 6443;
@@ -338,6 +338,39 @@ export class ApiServer {
     }
   }
 
+  /**
+   * How to reach kubelets that did not register in this process (an agent's kubelet server,
+   * as kube-apiserver dials node address + status.daemonEndpoints.kubeletEndpoint.Port).
+   */
+  setNodeDialer(dial: (node: KubeObject) => NodeConnection | null): void {
+    this.dialNode = dial;
+  }
+
+  private dialNode: ((node: KubeObject) => NodeConnection | null) | null = null;
+
+  /** The kubelet of `nodeName`: registered in process, else dialled; null when neither. */
+  protected async nodeConnection(nodeName: string): Promise<NodeConnection | null> {
+    const registered = this.nodeConnections.get(nodeName);
+    if (registered || !this.dialNode) return registered ?? null;
+    try {
+      return this.dialNode(await this.store.get(findResource("", "v1", "nodes")!, undefined, nodeName));
+    } catch {
+      return null;
+    }
+  }
+
+  private advertiseAddress: string | undefined;
+
+  /**
+   * The address pods reach this server at (kube-apiserver's --advertise-address): the
+   * default/kubernetes Service's endpoints move there. `kubeling up` advertises the pod
+   * bridge's gateway once its node has one, as loopback means nothing inside a pod.
+   */
+  async advertise(address: string): Promise<void> {
+    this.advertiseAddress = address;
+    await this.bootstrapKubernetesService();
+  }
+
   /** A node's kubelet becomes reachable for pods/log; returns a function that forgets it. */
   registerNode(nodeName: string, connection: NodeConnection): () => void {
     this.nodeConnections.set(nodeName, connection);
@@ -362,7 +395,7 @@ export class ApiServer {
     }
     const nodeName = pod.spec?.nodeName;
     if (!nodeName) throw Errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
-    const node = this.nodeConnections.get(nodeName);
+    const node = await this.nodeConnection(nodeName);
     if (!node) throw Errors.internal(`no connection to the kubelet of node ${nodeName} (is it running?)`);
     const tail = q.get("tailLines");
     const logs = await node.logs(namespace, name, container, {

@@ -150,7 +150,8 @@ export class InProcessClient implements ApiClient {
   }
 }
 
-function path(r: ResourceInfo, namespace: string | undefined, name?: string, subresource?: string): string {
+/** The REST path of a resource, an object, or its subresource. */
+export function path(r: ResourceInfo, namespace: string | undefined, name?: string, subresource?: string): string {
   let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
   if (r.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
   p += `/${r.plural}`;

@@ -54,6 +54,8 @@ export interface KubeletOptions {
   nodeInfo?: { kernelVersion?: string; osImage?: string; architecture?: string };
   /** Set as spec.podCIDR(s) at registration (the pod network the runtime allocates from). */
   podCIDR?: string;
+  /** The port of the kubelet's server (logs, exec, port-forward for a remote API server); default 10250. */
+  kubeletPort?: number;
   leaseDurationSeconds?: number;
   /** Lease renewals; default 10 s (a quarter of the lease duration). */
   leaseRenewIntervalMs?: number;
@@ -354,6 +356,7 @@ export class Kubelet implements WorkerHost, ProberHost {
       labels: { ...(o.labels ?? {}) },
       taints: (o.taints ?? []).map((t) => ({ ...t })),
       podCIDR: o.podCIDR,
+      kubeletPort: o.kubeletPort,
       containerRuntimeVersion: `${runtimeName}://${runtimeVersion}`,
       kubeletVersion: KUBELET_VERSION,
       machineID: id,

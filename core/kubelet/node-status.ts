@@ -19,6 +19,8 @@ export interface NodeConfig {
   labels: Record<string, string>;
   taints: { key: string; value?: string; effect: string }[];
   podCIDR?: string;
+  /** Where the kubelet's own server listens (status.daemonEndpoints); default 10250. */
+  kubeletPort?: number;
   containerRuntimeVersion: string;
   kubeletVersion: string;
   /** Stable per node: machineID, systemUUID, bootID. */
@@ -99,7 +101,7 @@ export function nodeStatus(config: NodeConfig, images: ImageInfo[], previous: Re
       { type: "InternalIP", address: config.address },
       { type: "Hostname", address: config.name },
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: config.kubeletPort ?? 10250 } },
     nodeInfo: {
       machineID: config.machineID,
       systemUUID: config.machineID,

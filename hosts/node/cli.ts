@@ -5,10 +5,13 @@
  */
 import { loadCore, SelectorError } from "../../core/index.js";
 import { up, kubeconfigCommand } from "./up.js";
+import { agent } from "./agent.js";
 
 const USAGE = `usage:
-  kubeling up [--data-dir DIR] [--port N] [--etcd URL[,URL...]]
+  kubeling up [--data-dir DIR] [--port N] [--bind-address IP] [--etcd URL[,URL...]]
                                             run the control plane (default DIR ~/.kubeling, port 6443)
+  kubeling agent --server https://HOST:PORT (--token T | --token-file F) [--name NODE] [--kubelet-port N]
+                                            join this machine to a cluster as one more node
   kubeling kubeconfig --user NAME [--group G]... [--data-dir DIR] [--port N]
                                             print a kubeconfig for another user (RBAC decides what it may do)
   kubeling selector parse SELECTOR          print the canonical form (labels.Parse(...).String())
@@ -22,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === "up") return up(argv.slice(1));
+  if (command === "agent") return agent(argv.slice(1));
   if (command === "kubeconfig") return kubeconfigCommand(argv.slice(1));
   if (command !== "selector" || (sub !== "parse" && sub !== "match") || rest.length === 0) {
     console.error(USAGE);

@@ -8,14 +8,15 @@ import { availableParallelism, hostname, networkInterfaces, release, totalmem } 
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Dockerode from "dockerode";
-import type { ApiServer } from "../../core/api/server.js";
-import { InProcessClient } from "../../core/controllers/client.js";
+import type { ApiServer, NodeConnection } from "../../core/api/server.js";
+import { InProcessClient, type ApiClient } from "../../core/controllers/client.js";
 import { realClock } from "../../core/controllers/clock.js";
 import { Kubelet } from "../../core/kubelet/kubelet.js";
 import { DockerRuntime, networkGateway } from "./docker-runtime.js";
 import { CLUSTER_CIDR, CLUSTER_DOMAIN, DNS_SERVICE_IP, startNodeNetwork, type NodeNetwork } from "./node-network.js";
 import { nodeProbeTransport } from "./probe-transport.js";
 import { parseResolvConf, podDnsConfig } from "./dns/resolv-conf.js";
+import { claimMachineRole } from "./machine-role.js";
 
 /** The images a fresh machine gets from scripts/docker-up.sh (nothing can be pulled here). */
 export const DEFAULT_IMAGES = ["busybox:latest", "kubeling/pause:3.10"];
@@ -23,12 +24,31 @@ const SOCKET = "/var/run/docker.sock";
 /** DockerRuntime's default network (bridge kubeling0), shared by this machine's nodes. */
 const NETWORK = "kubeling";
 
+/**
+ * How a node reaches its cluster: `kubeling up` hands its kubelet the API server in the same
+ * process; `kubeling agent` one over HTTPS (remote-client.ts), and serves logs and exec
+ * itself (kubelet-server.ts) instead of registering with an API server it does not hold.
+ */
+export interface ClusterAccess {
+  /** The API acting as `manager` (field manager and, in process, the identity it acts under). */
+  client: { as(manager: string): ApiClient };
+  /** In process only: makes the kubelet reachable for pods/log, exec and port-forward. */
+  registerNode?: (nodeName: string, connection: NodeConnection) => () => void;
+}
+
+/** The access of a node in the API server's own process. */
+export function inProcessAccess(api: ApiServer): ClusterAccess {
+  return { client: new InProcessClient(api), registerNode: (name, connection) => api.registerNode(name, connection) };
+}
+
 export interface DockerNodeOptions {
   nodeName: string;
   /** Where hostPath-backed volumes and the node's files live. */
   dataDir: string;
   /** This node's pod range (a /24 of the cluster's 10.244.0.0/16). */
   podCIDR?: string;
+  /** status.daemonEndpoints' kubelet port (where an agent's kubelet server listens). */
+  kubeletPort?: number;
   log: (line: string) => void;
 }
 
@@ -44,12 +64,19 @@ export function defaultNodeName(): string {
   return hostname().toLowerCase();
 }
 
+/** The machine's non-internal IPv4 addresses, outside the pod bridge. */
+export function hostAddresses(): string[] {
+  const found: string[] = [];
+  for (const [name, addresses] of Object.entries(networkInterfaces())) {
+    if (name === "kubeling0" || name === "docker0" || name.startsWith("veth") || name.startsWith("br-")) continue;
+    for (const a of addresses ?? []) if (a.family === "IPv4" && !a.internal) found.push(a.address);
+  }
+  return found;
+}
+
 /** The machine's first non-internal IPv4 address (the kubelet's InternalIP), else loopback. */
 export function hostAddress(): string {
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-  }
-  return "127.0.0.1";
+  return hostAddresses()[0] ?? "127.0.0.1";
 }
 
 /** Capacity as the kubelet reports it: CPUs, memory in Ki, 110 pods, the data dir's file system. */
@@ -124,7 +151,7 @@ async function answers(docker: Dockerode): Promise<boolean> {
 }
 
 /** Makes Docker ready and starts the node's kubelet; null (with the reason logged) when Docker cannot be had. */
-export async function startDockerNode(api: ApiServer, options: DockerNodeOptions): Promise<DockerNode | null> {
+export async function startDockerNode(access: ClusterAccess, options: DockerNodeOptions): Promise<DockerNode | null> {
   const { log } = options;
   const docker = new Dockerode({ socketPath: SOCKET });
   if (!(await answers(docker)) || !(await imagesPresent(docker))) {
@@ -139,7 +166,7 @@ export async function startDockerNode(api: ApiServer, options: DockerNodeOptions
   await runtime.ensureNetwork();
   const kubelet = new Kubelet({
     nodeName: options.nodeName,
-    client: new InProcessClient(api).as("kubelet"),
+    client: access.client.as("kubelet"),
     runtime,
     clock: realClock,
     address: hostAddress(),
@@ -147,19 +174,26 @@ export async function startDockerNode(api: ApiServer, options: DockerNodeOptions
     labels: { "kubernetes.io/arch": goArch(), "beta.kubernetes.io/arch": goArch() },
     nodeInfo: { kernelVersion: release(), osImage: osImage(), architecture: goArch() },
     podCIDR,
+    kubeletPort: options.kubeletPort,
     probeTransport: nodeProbeTransport(),
     // dnsPolicy ClusterFirst and friends, against the cluster DNS Service and this machine's resolv.conf.
     dnsConfigFor: (pod) => podDnsConfig(pod as never, { clusterDomain: CLUSTER_DOMAIN, clusterDNS: [DNS_SERVICE_IP], host: hostResolvConf() }).config,
   });
   await kubelet.start();
-  const forgetNode = api.registerNode(options.nodeName, { logs: (ns, pod, container, o) => kubelet.logs(ns, pod, container, o) });
+  const forgetNode = access.registerNode?.(options.nodeName, { logs: (ns, pod, container, o) => kubelet.logs(ns, pod, container, o) }) ?? (() => undefined);
   const version = await runtime.version();
   log(`node ${options.nodeName}: kubelet on Docker ${version.runtimeVersion}, pods on ${podCIDR}`);
+  // kube-proxy and cluster DNS once per machine: a second node here shares the first one's.
   let network: NodeNetwork | null = null;
-  try {
-    network = await startNodeNetwork({ client: new InProcessClient(api), nodeName: options.nodeName, podCIDR, gateway: networkGateway(CLUSTER_CIDR), log });
-  } catch (err) {
-    log(`node ${options.nodeName}: no service networking (${(err as Error).message})`);
+  const role = claimMachineRole("node-network");
+  if ("heldBy" in role) log(`node ${options.nodeName}: kube-proxy and cluster DNS are served on this machine by pid ${role.heldBy}`);
+  else {
+    try {
+      network = await startNodeNetwork({ client: access.client, nodeName: options.nodeName, podCIDR, gateway: networkGateway(CLUSTER_CIDR), log });
+    } catch (err) {
+      role.release();
+      log(`node ${options.nodeName}: no service networking (${(err as Error).message})`);
+    }
   }
   return {
     kubelet,
@@ -169,6 +203,7 @@ export async function startDockerNode(api: ApiServer, options: DockerNodeOptions
       kubelet.stop();
       // A clean stop removes the chains and the route; after a crash the next start reconciles them.
       await network?.stop({ teardown: removeContainers });
+      if (network && !("heldBy" in role)) role.release();
       if (!removeContainers) return;
       for (const s of await runtime.listSandboxes()) {
         await runtime.stopSandbox(s.id).catch(() => undefined);

@@ -19,7 +19,8 @@ export interface HttpsApiOptions {
 
 export function createHttpsApi(options: HttpsApiOptions): Server {
   const server = createServer(
-    { key: options.pki.serverKey, cert: options.pki.serverCert, ca: options.pki.caCert, requestCert: true, rejectUnauthorized: false },
+    // The CA goes in the chain too: agents joining with a node token check its hash (node-token.ts).
+    { key: options.pki.serverKey, cert: options.pki.serverCert + options.pki.caCert, ca: options.pki.caCert, requestCert: true, rejectUnauthorized: false },
     (req, res) => void handle(options, req, res),
   );
   // Watches are long-lived: no idle timeout on the socket.

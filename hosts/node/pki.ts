@@ -39,8 +39,13 @@ async function privatePem(key: CryptoKey): Promise<string> {
   return pem("PRIVATE KEY", await webcrypto.subtle.exportKey("pkcs8", key));
 }
 
-/** Loads the PKI from `dir`, or creates and saves it (files: ca.crt, server.crt/key, admin.crt/key). */
-export async function loadOrCreatePki(dir: string): Promise<{ pki: Pki; created: boolean }> {
+/**
+ * Loads the PKI from `dir`, or creates and saves it (files: ca.crt, server.crt/key,
+ * admin.crt/key). `serverIPs` are added to the serving certificate's SANs at creation (the
+ * machine's addresses, the pods' gateway, the kubernetes Service IP), so agents and pods
+ * can check the name they dialled.
+ */
+export async function loadOrCreatePki(dir: string, serverIPs: string[] = []): Promise<{ pki: Pki; created: boolean }> {
   const files = { caCert: "ca.crt", caKey: "ca.key", serverCert: "server.crt", serverKey: "server.key", adminCert: "admin.crt", adminKey: "admin.key" };
   if (Object.values(files).every((f) => existsSync(join(dir, f)))) {
     const read = (f: string) => readFileSync(join(dir, f), "utf8");
@@ -99,6 +104,7 @@ export async function loadOrCreatePki(dir: string): Promise<{ pki: Pki; created:
     { type: "dns", value: "kubernetes.default" },
     { type: "dns", value: "kubernetes.default.svc" },
     { type: "dns", value: "kubernetes.default.svc.cluster.local" },
+    ...[...new Set(serverIPs)].filter((ip) => ip !== "127.0.0.1" && ip !== "::1").map((value) => ({ type: "ip" as const, value })),
   ]);
   const admin = await issue("CN=kubernetes-admin, O=system:masters", x509.ExtendedKeyUsage.clientAuth);
   const pki: Pki = { caCert: ca.toString("pem") + "\n", serverCert: server.cert, serverKey: server.key, adminCert: admin.cert, adminKey: admin.key };
@@ -170,4 +176,27 @@ export function kubeconfigFor(server: string, caCert: string, userName: string, 
     "current-context: kubeling",
     "",
   ].join("\n");
+}
+
+/**
+ * A self-signed serving certificate, as a kubelet makes for itself when given none (the
+ * API server does not check kubelet certificates unless told to; the bearer token it sends
+ * is what the kubelet server checks).
+ */
+export async function selfSignedServing(cn: string, ips: string[]): Promise<{ cert: string; key: string }> {
+  const pair = await keys();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=${cn.replace(/([,+"\\<>;=])/g, "\\$1")}`,
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 365 * 24 * 3600 * 1000),
+    keys: pair,
+    signingAlgorithm: ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([{ type: "dns", value: cn }, ...[...new Set(ips)].map((value) => ({ type: "ip" as const, value }))]),
+    ],
+  });
+  return { cert: cert.toString("pem") + "\n", key: await privatePem(pair.privateKey) };
 }

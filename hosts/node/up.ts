@@ -19,11 +19,18 @@ import { hostname } from "node:os";
 import { ControlLoops } from "../../core/control-plane/index.js";
 import { realClock } from "../../core/controllers/clock.js";
 import { startSimulatedNodes } from "./simulated-nodes.js";
-import { defaultNodeName, startDockerNode } from "./docker-node.js";
+import { defaultNodeName, hostAddresses, inProcessAccess, startDockerNode } from "./docker-node.js";
+import { networkGateway } from "./docker-runtime.js";
+import { CLUSTER_CIDR, SERVICE_CIDR } from "./node-network.js";
+import { loadOrCreateNodeToken } from "./node-token.js";
+import { remoteKubelet } from "./remote-kubelet.js";
+import type { UserInfo } from "../../core/api/server.js";
 
 export interface UpOptions {
   dataDir: string;
   port: number;
+  /** Where the API server listens (kube-apiserver's --bind-address); default 127.0.0.1. */
+  bindAddress?: string;
   etcd?: string[];
   /** This machine's node (a kubelet on Docker); default the host name. */
   nodeName?: string;
@@ -55,6 +62,10 @@ export function parseUpArgs(args: string[]): UpOptions | string {
     const value = () => inline ?? args[++i];
     if (flag === "--data-dir") options.dataDir = value();
     else if (flag === "--port") options.port = Number(value());
+    else if (flag === "--bind-address") {
+      options.bindAddress = value();
+      if (!/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)$/i.test(options.bindAddress ?? "")) return `invalid --bind-address: ${args[i]} (an IP address)`;
+    }
     else if (flag === "--etcd") options.etcd = value().split(",").filter(Boolean);
     else if (flag === "--node-name") {
       options.nodeName = value();
@@ -79,7 +90,10 @@ export function parseUpArgs(args: string[]): UpOptions | string {
 export async function startControlPlane(options: UpOptions): Promise<RunningControlPlane> {
   const log = options.log ?? ((line: string) => console.log(line));
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const { pki, created } = await loadOrCreatePki(join(options.dataDir, "pki"));
+  // The serving certificate also names the machine's addresses, the pods' gateway and the
+  // kubernetes Service IP: agents and pods dial those.
+  const gateway = networkGateway(CLUSTER_CIDR);
+  const { pki, created } = await loadOrCreatePki(join(options.dataDir, "pki"), [...hostAddresses(), gateway, firstServiceIP(SERVICE_CIDR)]);
   log(created ? `generated a CA and certificates in ${join(options.dataDir, "pki")}` : `using certificates in ${join(options.dataDir, "pki")}`);
   const inner: Storage = options.etcd?.length ? new EtcdStorage(options.etcd) : new LmdbStorage(join(options.dataDir, "store"));
   // Secrets are encrypted at rest with a key made at the first start (servers sharing one
@@ -91,11 +105,16 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
   const core = await loadCore();
   const api = createApiServer({ storage, core, serverAddress: `127.0.0.1:${options.port}` });
   await api.bootstrap();
-  const server = createHttpsApi({ api, pki });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, "127.0.0.1", () => resolve());
-  });
+  // Agents authenticate with the node token (a shared secret, as k3s's) and the API server
+  // reaches their kubelets with it.
+  const nodeTokenFile = join(options.dataDir, "pki", "node-token");
+  const nodeToken = loadOrCreateNodeToken(nodeTokenFile, pki.caCert);
+  const agentUser: UserInfo = { name: "system:node-agent", groups: ["system:nodes", "system:masters"] };
+  const tokens = new Map([[nodeToken, agentUser]]);
+  api.setNodeDialer((node) => remoteKubelet(node, nodeToken));
+  const bindAddress = options.bindAddress ?? "127.0.0.1";
+  const server = createHttpsApi({ api, pki, tokens });
+  await listen(server, options.port, bindAddress);
   const url = `https://127.0.0.1:${options.port}`;
   const kubeconfig = join(options.dataDir, "kubeconfig");
   writeFileSync(kubeconfig, adminKubeconfig(url, pki), { mode: 0o600 });
@@ -117,7 +136,22 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
   });
   loops.start();
   const simulated = options.simulateNodes ? await startSimulatedNodes(api, options.simulateNodes, log, { startDelayMs: options.simulateStartDelayMs }) : null;
-  const node = options.noNode ? null : await startDockerNode(api, { nodeName: options.nodeName ?? defaultNodeName(), dataDir: options.dataDir, log });
+  const node = options.noNode ? null : await startDockerNode(inProcessAccess(api), { nodeName: options.nodeName ?? defaultNodeName(), dataDir: options.dataDir, log });
+  // Pods reach the API server through default/kubernetes (10.96.0.1:443): its endpoint moves
+  // from loopback to the bridge's gateway, where the server also listens once the bridge exists.
+  let podListener: Server | null = null;
+  if (node) {
+    if (bindAddress === "127.0.0.1") {
+      podListener = createHttpsApi({ api, pki, tokens });
+      await listen(podListener, options.port, gateway).catch((err: Error) => {
+        log(`API server: not reachable from pods (${err.message})`);
+        podListener = null;
+      });
+    }
+    if (podListener || bindAddress === "0.0.0.0" || bindAddress === gateway) await api.advertise(`${gateway}:${options.port}`);
+  }
+  const joinAddress = bindAddress === "127.0.0.1" ? "127.0.0.1" : bindAddress === "0.0.0.0" ? hostAddresses()[0] ?? "127.0.0.1" : bindAddress;
+  log(`agents join with: kubeling agent --server https://${joinAddress}:${options.port} --token-file ${nodeTokenFile}${bindAddress === "127.0.0.1" ? "   (this machine only; --bind-address 0.0.0.0 for others)" : ""}`);
   return {
     server,
     storage,
@@ -127,21 +161,41 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
       await node?.stop({ removeContainers: true });
       await simulated?.stop();
       await loops.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      for (const s of [server, podListener]) {
+        if (!s) continue;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeAllConnections();
+        });
+      }
       api.close();
       await storage.close();
     },
   };
 }
 
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** The first address of an IPv4 range (the kubernetes Service's IP). */
+function firstServiceIP(cidr: string): string {
+  const [base] = cidr.split("/");
+  const n = base.split(".").reduce((acc, o) => acc * 256 + Number(o), 0) + 1;
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
+}
+
 /** Runs until SIGINT/SIGTERM, then stops cleanly. */
 export async function up(args: string[]): Promise<number> {
   const options = parseUpArgs(args);
   if (typeof options === "string") {
-    console.error(`kubeling up: ${options}\nusage: kubeling up [--data-dir DIR] [--port N] [--etcd URL[,URL...]] [--node-name NAME] [--no-node] [--simulate-nodes N] [--simulate-start-delay MS] [--node-monitor-grace-period S] [--record-scheduling-decisions]`);
+    console.error(`kubeling up: ${options}\nusage: kubeling up [--data-dir DIR] [--port N] [--bind-address IP] [--etcd URL[,URL...]] [--node-name NAME] [--no-node] [--simulate-nodes N] [--simulate-start-delay MS] [--node-monitor-grace-period S] [--record-scheduling-decisions]`);
     return 2;
   }
   let running: RunningControlPlane;
