@@ -29,6 +29,8 @@ export interface DockerNodeOptions {
   dataDir: string;
   /** This node's pod range (a /24 of the cluster's 10.244.0.0/16). */
   podCIDR?: string;
+  /** The control plane's load-balancer pool, routed to the bridge (default 10.245.0.0/24). */
+  loadBalancerPool?: string;
   log: (line: string) => void;
 }
 
@@ -157,7 +159,7 @@ export async function startDockerNode(api: ApiServer, options: DockerNodeOptions
   log(`node ${options.nodeName}: kubelet on Docker ${version.runtimeVersion}, pods on ${podCIDR}`);
   let network: NodeNetwork | null = null;
   try {
-    network = await startNodeNetwork({ client: new InProcessClient(api), nodeName: options.nodeName, podCIDR, gateway: networkGateway(CLUSTER_CIDR), log });
+    network = await startNodeNetwork({ client: new InProcessClient(api), nodeName: options.nodeName, podCIDR, gateway: networkGateway(CLUSTER_CIDR), loadBalancerPool: options.loadBalancerPool, log });
   } catch (err) {
     log(`node ${options.nodeName}: no service networking (${(err as Error).message})`);
   }

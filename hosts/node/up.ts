@@ -20,6 +20,9 @@ import { ControlLoops } from "../../core/control-plane/index.js";
 import { realClock } from "../../core/controllers/clock.js";
 import { startSimulatedNodes } from "./simulated-nodes.js";
 import { defaultNodeName, startDockerNode } from "./docker-node.js";
+import { loadBalancerPool } from "../../core/controllers/service-lb.js";
+import { IPRange, DEFAULT_SERVICE_CIDR } from "../../core/api/service-allocator.js";
+import { CLUSTER_CIDR } from "./node-network.js";
 
 export interface UpOptions {
   dataDir: string;
@@ -37,6 +40,8 @@ export interface UpOptions {
   recordSchedulingDecisions?: boolean;
   /** node-monitor-grace-period in seconds (default 50). */
   nodeMonitorGracePeriodSeconds?: number;
+  /** The addresses LoadBalancer Services get (an IPv4 CIDR; default 10.245.0.0/24). */
+  loadBalancerPool?: string;
   /** Where progress goes (stdout by default). */
   log?: (line: string) => void;
 }
@@ -70,10 +75,31 @@ export function parseUpArgs(args: string[]): UpOptions | string {
     else if (flag === "--node-monitor-grace-period") {
       options.nodeMonitorGracePeriodSeconds = Number(value());
       if (!(options.nodeMonitorGracePeriodSeconds > 0)) return `invalid --node-monitor-grace-period: ${args[i]} (seconds)`;
+    } else if (flag === "--load-balancer-pool") {
+      options.loadBalancerPool = value();
+      const problem = poolProblem(options.loadBalancerPool ?? "");
+      if (problem) return `invalid --load-balancer-pool: ${args[i]} (${problem})`;
     } else return `unknown flag: ${args[i]}`;
     if (flag === "--port" && !(Number.isInteger(options.port) && options.port > 0 && options.port < 65536)) return `invalid --port: ${args[i]}`;
   }
   return options;
+}
+
+/** Why `cidr` cannot be the load-balancer pool: not a CIDR, or overlapping the service range or the pod network. */
+function poolProblem(cidr: string): string | undefined {
+  let pool: IPRange;
+  try {
+    pool = loadBalancerPool(cidr);
+  } catch {
+    return "an IPv4 CIDR such as 10.245.0.0/24";
+  }
+  const span = (r: IPRange) => [r.first - 1, r.first + r.size] as const; // network … broadcast
+  const [a0, a1] = span(pool);
+  for (const [what, other] of [["the service range", DEFAULT_SERVICE_CIDR], ["the pod network", CLUSTER_CIDR]]) {
+    const [b0, b1] = span(new IPRange(other));
+    if (a0 <= b1 && b0 <= a1) return `overlaps ${what} ${other}`;
+  }
+  return undefined;
 }
 
 export async function startControlPlane(options: UpOptions): Promise<RunningControlPlane> {
@@ -112,12 +138,13 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
     controllers: {
       nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodSeconds ? options.nodeMonitorGracePeriodSeconds * 1000 : undefined,
       volumeBasePath: join(options.dataDir, "volumes"),
+      loadBalancerPool: options.loadBalancerPool,
     },
     scheduler: { recordDecisions: options.recordSchedulingDecisions },
   });
   loops.start();
   const simulated = options.simulateNodes ? await startSimulatedNodes(api, options.simulateNodes, log, { startDelayMs: options.simulateStartDelayMs }) : null;
-  const node = options.noNode ? null : await startDockerNode(api, { nodeName: options.nodeName ?? defaultNodeName(), dataDir: options.dataDir, log });
+  const node = options.noNode ? null : await startDockerNode(api, { nodeName: options.nodeName ?? defaultNodeName(), dataDir: options.dataDir, loadBalancerPool: options.loadBalancerPool, log });
   return {
     server,
     storage,
@@ -141,7 +168,7 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
 export async function up(args: string[]): Promise<number> {
   const options = parseUpArgs(args);
   if (typeof options === "string") {
-    console.error(`kubeling up: ${options}\nusage: kubeling up [--data-dir DIR] [--port N] [--etcd URL[,URL...]] [--node-name NAME] [--no-node] [--simulate-nodes N] [--simulate-start-delay MS] [--node-monitor-grace-period S] [--record-scheduling-decisions]`);
+    console.error(`kubeling up: ${options}\nusage: kubeling up [--data-dir DIR] [--port N] [--etcd URL[,URL...]] [--node-name NAME] [--no-node] [--simulate-nodes N] [--simulate-start-delay MS] [--node-monitor-grace-period S] [--record-scheduling-decisions] [--load-balancer-pool CIDR]`);
     return 2;
   }
   let running: RunningControlPlane;
