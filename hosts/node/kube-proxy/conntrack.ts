@@ -7,8 +7,9 @@
 // What kube-proxy does, as commands of the conntrack tool (`conntrack -D` exits 1 when
 // nothing matched, which is not an error):
 //  - an endpoint left a UDP service port: delete flows to each of its service addresses
-//    (cluster IP, external and load-balancer IPs) NATed to that endpoint, and node-port
-//    flows NATed to it;
+//    (cluster IP, external and load-balancer IPs) answered from that endpoint, and node-port
+//    flows answered from it (matched on the reply's source, the endpoint: kube-proxy's old
+//    `--dst-nat` filter needs the entry's DST_NAT status bit, the reply tuple does not);
 //  - a UDP service port went from no endpoints to some: delete flows to its addresses (they
 //    were never NATed) and to its node port.
 import type { ServicePortRule } from "../../../bindings/network.js";
@@ -44,8 +45,8 @@ export function staleUdpFlows(prev: ServicePortRule[], next: ServicePortRule[]):
     }
     for (const ep of oldEndpoints) {
       if (nowIPs.has(ep.ip)) continue;
-      for (const ip of addresses(old!)) add(["-D", "-p", "udp", "--orig-dst", ip, "--dst-nat", ep.ip]);
-      if (old!.nodePort) add(["-D", "-p", "udp", "--orig-port-dst", String(old!.nodePort), "--dst-nat", ep.ip]);
+      for (const ip of addresses(old!)) add(["-D", "-p", "udp", "--orig-dst", ip, "--reply-src", ep.ip]);
+      if (old!.nodePort) add(["-D", "-p", "udp", "--orig-port-dst", String(old!.nodePort), "--reply-src", ep.ip]);
     }
   }
   // Service ports that are gone altogether: their endpoints' flows too.
@@ -53,8 +54,8 @@ export function staleUdpFlows(prev: ServicePortRule[], next: ServicePortRule[]):
   for (const [k, old] of before) {
     if (nextKeys.has(k)) continue;
     for (const ep of usable(old)) {
-      for (const ip of addresses(old)) add(["-D", "-p", "udp", "--orig-dst", ip, "--dst-nat", ep.ip]);
-      if (old.nodePort) add(["-D", "-p", "udp", "--orig-port-dst", String(old.nodePort), "--dst-nat", ep.ip]);
+      for (const ip of addresses(old)) add(["-D", "-p", "udp", "--orig-dst", ip, "--reply-src", ep.ip]);
+      if (old.nodePort) add(["-D", "-p", "udp", "--orig-port-dst", String(old.nodePort), "--reply-src", ep.ip]);
     }
   }
   return out;
