@@ -14,6 +14,7 @@ import { NamespaceController } from "../controllers/namespace.js";
 import { EndpointsController } from "../controllers/endpoints.js";
 import { EndpointSliceController } from "../controllers/endpointslice.js";
 import { ServiceAccountController } from "../controllers/serviceaccount.js";
+import { ServiceLoadBalancerController } from "../controllers/service-lb.js";
 
 export interface ControllerOptions {
   /** node-monitor-grace-period (default 50 s). */
@@ -21,6 +22,8 @@ export interface ControllerOptions {
   nodeStartupGracePeriodMs?: number;
   /** Where the local-path provisioner puts volumes. */
   volumeBasePath?: string;
+  /** The addresses LoadBalancer Services get (an IPv4 CIDR; default DEFAULT_LOAD_BALANCER_POOL). */
+  loadBalancerPool?: string;
 }
 
 export function defaultReconcilers(options: ControllerOptions): Reconciler[] {
@@ -36,6 +39,7 @@ export function defaultReconcilers(options: ControllerOptions): Reconciler[] {
     new EndpointsController(),
     new EndpointSliceController(),
     new ServiceAccountController(),
+    new ServiceLoadBalancerController({ pool: options.loadBalancerPool }),
     new NodeLifecycleController({ nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs, nodeStartupGracePeriodMs: options.nodeStartupGracePeriodMs }),
     new PersistentVolumeBinder({}),
     new LocalPathProvisioner({ basePath: options.volumeBasePath }),

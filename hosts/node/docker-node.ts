@@ -49,6 +49,8 @@ export interface DockerNodeOptions {
   podCIDR?: string;
   /** status.daemonEndpoints' kubelet port (where an agent's kubelet server listens). */
   kubeletPort?: number;
+  /** The control plane's load-balancer pool, routed to the bridge (default 10.245.0.0/24). */
+  loadBalancerPool?: string;
   log: (line: string) => void;
 }
 
@@ -189,7 +191,7 @@ export async function startDockerNode(access: ClusterAccess, options: DockerNode
   if ("heldBy" in role) log(`node ${options.nodeName}: kube-proxy and cluster DNS are served on this machine by pid ${role.heldBy}`);
   else {
     try {
-      network = await startNodeNetwork({ client: access.client, nodeName: options.nodeName, podCIDR, gateway: networkGateway(CLUSTER_CIDR), log });
+      network = await startNodeNetwork({ client: access.client, nodeName: options.nodeName, podCIDR, gateway: networkGateway(CLUSTER_CIDR), loadBalancerPool: options.loadBalancerPool, log });
     } catch (err) {
       role.release();
       log(`node ${options.nodeName}: no service networking (${(err as Error).message})`);

@@ -3,11 +3,15 @@
 //    the bridge so a service IP without a rule drops here instead of leaving the machine;
 //  - cluster DNS answers on the bridge's gateway, behind the kube-system/kube-dns Service
 //    (10.96.0.10, as kubeadm clusters have it), so pods' resolv.conf names a service IP
-//    and kube-proxy carries their queries to it.
+//    and kube-proxy carries their queries to it;
+//  - the load-balancer pool is routed to the bridge like the service range: the addresses
+//    the service load-balancer controller writes into LoadBalancer Services' status are
+//    programmed by kube-proxy and answer from this machine, with no tunnel.
 import { readFileSync } from "node:fs";
 import type { ApiClient, KubeObject } from "../../core/controllers/client.js";
 import { R, isAlreadyExists, isNotFound } from "../../core/controllers/client.js";
 import { DEFAULT_SERVICE_CIDR } from "../../core/api/service-allocator.js";
+import { DEFAULT_LOAD_BALANCER_POOL } from "../../core/controllers/service-lb.js";
 import { ClusterDns } from "./dns/server.js";
 import { upstreamsFromResolvConf } from "./dns/resolv-conf.js";
 import { IptablesNetwork, KubeProxy } from "./kube-proxy/index.js";
@@ -26,6 +30,8 @@ export interface NodeNetworkOptions {
   podCIDR: string;
   /** The bridge's own address on the pod network (the pods' gateway), where DNS listens. */
   gateway: string;
+  /** The control plane's load-balancer pool (default DEFAULT_LOAD_BALANCER_POOL). */
+  loadBalancerPool?: string;
   log: (line: string) => void;
 }
 
@@ -36,7 +42,13 @@ export interface NodeNetwork {
 
 export async function startNodeNetwork(options: NodeNetworkOptions): Promise<NodeNetwork> {
   const { log } = options;
-  const network = new IptablesNetwork({ podCIDR: options.podCIDR, serviceCIDR: SERVICE_CIDR, clusterCIDR: CLUSTER_CIDR });
+  const network = new IptablesNetwork({
+    podCIDR: options.podCIDR,
+    serviceCIDR: SERVICE_CIDR,
+    clusterCIDR: CLUSTER_CIDR,
+    loadBalancerCIDRs: [options.loadBalancerPool ?? DEFAULT_LOAD_BALANCER_POOL],
+    log: (m) => log(`kube-proxy: ${m}`),
+  });
   for (const note of await network.setup()) log(`kube-proxy: ${note}`);
   const proxy = new KubeProxy({ client: options.client.as("kube-proxy"), network, nodeName: options.nodeName, log: (m) => log(`kube-proxy: ${m}`) });
   await proxy.start();
@@ -68,6 +80,7 @@ async function startDns(options: NodeNetworkOptions, proxy: KubeProxy, network: 
     throw err;
   }
   log(`cluster DNS: ${DNS_SERVICE_IP} (kube-system/kube-dns) → ${options.gateway}:53; services routed through kube-proxy (iptables)`);
+  log(`load balancers: addresses from ${network.loadBalancerCIDRs.join(", ")}, routed to ${network.bridge}`);
 
   return {
     async stop({ teardown = false } = {}) {

@@ -25,6 +25,8 @@ import { CLUSTER_CIDR, SERVICE_CIDR } from "./node-network.js";
 import { loadOrCreateNodeToken } from "./node-token.js";
 import { remoteKubelet } from "./remote-kubelet.js";
 import type { UserInfo } from "../../core/api/server.js";
+import { loadBalancerPool } from "../../core/controllers/service-lb.js";
+import { IPRange, DEFAULT_SERVICE_CIDR } from "../../core/api/service-allocator.js";
 
 export interface UpOptions {
   dataDir: string;
@@ -44,6 +46,8 @@ export interface UpOptions {
   recordSchedulingDecisions?: boolean;
   /** node-monitor-grace-period in seconds (default 50). */
   nodeMonitorGracePeriodSeconds?: number;
+  /** The addresses LoadBalancer Services get (an IPv4 CIDR; default 10.245.0.0/24). */
+  loadBalancerPool?: string;
   /** Where progress goes (stdout by default). */
   log?: (line: string) => void;
 }
@@ -81,10 +85,31 @@ export function parseUpArgs(args: string[]): UpOptions | string {
     else if (flag === "--node-monitor-grace-period") {
       options.nodeMonitorGracePeriodSeconds = Number(value());
       if (!(options.nodeMonitorGracePeriodSeconds > 0)) return `invalid --node-monitor-grace-period: ${args[i]} (seconds)`;
+    } else if (flag === "--load-balancer-pool") {
+      options.loadBalancerPool = value();
+      const problem = poolProblem(options.loadBalancerPool ?? "");
+      if (problem) return `invalid --load-balancer-pool: ${args[i]} (${problem})`;
     } else return `unknown flag: ${args[i]}`;
     if (flag === "--port" && !(Number.isInteger(options.port) && options.port > 0 && options.port < 65536)) return `invalid --port: ${args[i]}`;
   }
   return options;
+}
+
+/** Why `cidr` cannot be the load-balancer pool: not a CIDR, or overlapping the service range or the pod network. */
+function poolProblem(cidr: string): string | undefined {
+  let pool: IPRange;
+  try {
+    pool = loadBalancerPool(cidr);
+  } catch {
+    return "an IPv4 CIDR such as 10.245.0.0/24";
+  }
+  const span = (r: IPRange) => [r.first - 1, r.first + r.size] as const; // network … broadcast
+  const [a0, a1] = span(pool);
+  for (const [what, other] of [["the service range", DEFAULT_SERVICE_CIDR], ["the pod network", CLUSTER_CIDR]]) {
+    const [b0, b1] = span(new IPRange(other));
+    if (a0 <= b1 && b0 <= a1) return `overlaps ${what} ${other}`;
+  }
+  return undefined;
 }
 
 export async function startControlPlane(options: UpOptions): Promise<RunningControlPlane> {
@@ -131,12 +156,13 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
     controllers: {
       nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodSeconds ? options.nodeMonitorGracePeriodSeconds * 1000 : undefined,
       volumeBasePath: join(options.dataDir, "volumes"),
+      loadBalancerPool: options.loadBalancerPool,
     },
     scheduler: { recordDecisions: options.recordSchedulingDecisions },
   });
   loops.start();
   const simulated = options.simulateNodes ? await startSimulatedNodes(api, options.simulateNodes, log, { startDelayMs: options.simulateStartDelayMs }) : null;
-  const node = options.noNode ? null : await startDockerNode(inProcessAccess(api), { nodeName: options.nodeName ?? defaultNodeName(), dataDir: options.dataDir, log });
+  const node = options.noNode ? null : await startDockerNode(inProcessAccess(api), { nodeName: options.nodeName ?? defaultNodeName(), dataDir: options.dataDir, loadBalancerPool: options.loadBalancerPool, log });
   // Pods reach the API server through default/kubernetes (10.96.0.1:443): its endpoint moves
   // from loopback to the bridge's gateway, where the server also listens once the bridge exists.
   let podListener: Server | null = null;
@@ -195,7 +221,7 @@ function firstServiceIP(cidr: string): string {
 export async function up(args: string[]): Promise<number> {
   const options = parseUpArgs(args);
   if (typeof options === "string") {
-    console.error(`kubeling up: ${options}\nusage: kubeling up [--data-dir DIR] [--port N] [--bind-address IP] [--etcd URL[,URL...]] [--node-name NAME] [--no-node] [--simulate-nodes N] [--simulate-start-delay MS] [--node-monitor-grace-period S] [--record-scheduling-decisions]`);
+    console.error(`kubeling up: ${options}\nusage: kubeling up [--data-dir DIR] [--port N] [--bind-address IP] [--etcd URL[,URL...]] [--node-name NAME] [--no-node] [--simulate-nodes N] [--simulate-start-delay MS] [--node-monitor-grace-period S] [--record-scheduling-decisions] [--load-balancer-pool CIDR]`);
     return 2;
   }
   let running: RunningControlPlane;

@@ -13,6 +13,14 @@ describe("kubeling up flags", () => {
     expect(parseUpArgs(["--no-node"])).toMatchObject({ noNode: true });
   });
 
+  it("takes a load-balancer pool clear of the service range and the pod network", () => {
+    expect(parseUpArgs(["--load-balancer-pool", "172.30.5.0/28"])).toMatchObject({ loadBalancerPool: "172.30.5.0/28" });
+    expect(parseUpArgs(["--load-balancer-pool=10.96.200.0/24"])).toContain("overlaps the service range 10.96.0.0/12");
+    expect(parseUpArgs(["--load-balancer-pool", "10.0.0.0/8"])).toContain("overlaps the service range 10.96.0.0/12");
+    expect(parseUpArgs(["--load-balancer-pool", "10.244.9.0/24"])).toContain("overlaps the pod network 10.244.0.0/16");
+    expect(parseUpArgs(["--load-balancer-pool", "10.245.0.0/33"])).toContain("invalid --load-balancer-pool");
+  });
+
   it.each([
     [["--simulate-nodes", "-1"], "invalid --simulate-nodes"],
     [["--simulate-nodes", "2.5"], "invalid --simulate-nodes"],
