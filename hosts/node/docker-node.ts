@@ -135,7 +135,7 @@ export async function startDockerNode(api: ApiServer, options: DockerNodeOptions
     }
   }
   const podCIDR = options.podCIDR ?? "10.244.0.0/24";
-  const runtime = new DockerRuntime({ docker, nodeName: options.nodeName, podCIDR, clusterCIDR: CLUSTER_CIDR });
+  const runtime = new DockerRuntime({ docker, nodeName: options.nodeName, podCIDR, clusterCIDR: CLUSTER_CIDR, podsDir: join(options.dataDir, "pods") });
   await runtime.ensureNetwork();
   const kubelet = new Kubelet({
     nodeName: options.nodeName,
@@ -174,6 +174,8 @@ export async function startDockerNode(api: ApiServer, options: DockerNodeOptions
         await runtime.stopSandbox(s.id).catch(() => undefined);
         await runtime.removeSandbox(s.id).catch(() => undefined);
       }
+      // Every pod's directories (and tmpfs mounts) go with them, those of pods without a sandbox too.
+      for (const uid of await runtime.volumes.pods()) await runtime.tearDownPodVolumes(uid).catch((err) => log(`node ${options.nodeName}: ${(err as Error).message}`));
       // The bridge goes with the last node using it (Docker refuses while containers are attached).
       await docker.getNetwork(NETWORK).remove().catch(() => undefined);
     },

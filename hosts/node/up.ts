@@ -37,6 +37,8 @@ export interface UpOptions {
   recordSchedulingDecisions?: boolean;
   /** node-monitor-grace-period in seconds (default 50). */
   nodeMonitorGracePeriodSeconds?: number;
+  /** kube-apiserver's --allow-privileged: admit privileged containers (default false). */
+  allowPrivileged?: boolean;
   /** Where progress goes (stdout by default). */
   log?: (line: string) => void;
 }
@@ -67,6 +69,7 @@ export function parseUpArgs(args: string[]): UpOptions | string {
       options.simulateStartDelayMs = Number(value());
       if (!(options.simulateStartDelayMs >= 0)) return `invalid --simulate-start-delay: ${args[i]} (milliseconds)`;
     } else if (flag === "--record-scheduling-decisions") options.recordSchedulingDecisions = true;
+    else if (flag === "--allow-privileged") options.allowPrivileged = inline === undefined || inline === "true";
     else if (flag === "--node-monitor-grace-period") {
       options.nodeMonitorGracePeriodSeconds = Number(value());
       if (!(options.nodeMonitorGracePeriodSeconds > 0)) return `invalid --node-monitor-grace-period: ${args[i]} (seconds)`;
@@ -89,7 +92,7 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
   const storage: Storage = await EncryptingStorage.create(inner, new Uint8Array(readFileSync(keyFile)));
   log(options.etcd?.length ? `storage: etcd at ${options.etcd.join(", ")}` : `storage: embedded, in ${join(options.dataDir, "store")}`);
   const core = await loadCore();
-  const api = createApiServer({ storage, core, serverAddress: `127.0.0.1:${options.port}` });
+  const api = createApiServer({ storage, core, serverAddress: `127.0.0.1:${options.port}`, allowPrivileged: options.allowPrivileged });
   await api.bootstrap();
   const server = createHttpsApi({ api, pki });
   await new Promise<void>((resolve, reject) => {
