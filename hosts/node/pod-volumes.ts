@@ -1,8 +1,8 @@
 // A node's pod volumes on this machine, laid out as the kubelet lays them out under
 // /var/lib/kubelet/pods: <podsDir>/<pod uid>/volumes/<plugin>/<volume name>. The kubelet
 // (core/kubelet/volumes.ts) says what each volume is; this makes it real:
-//  - emptyDir: a directory (mode 0777, as the empty-dir plugin leaves it), or a tmpfs with
-//    medium Memory;
+//  - emptyDir: a directory (mode 0777, as the empty-dir plugin leaves it), or a tmpfs (1777)
+//    with medium Memory;
 //  - hostPath: the machine's path after the host-path plugin's type check
 //    (DirectoryOrCreate creates it, Directory/File/Socket/… must be one);
 //  - files (configMap, secret, downwardAPI, projected): written as the kubelet's atomic
@@ -85,7 +85,9 @@ export class PodVolumes {
       else await chmod(dir, 0o777);
       return dir;
     }
+    // As the wrapped emptyDir leaves it: 0777 on disk, a tmpfs's 1777 — any user of the pod reads it.
     if (v.sensitive) await ensureTmpfs(dir);
+    else await chmod(dir, 0o777);
     await atomicWrite(dir, v.files ?? []);
     return dir;
   }
@@ -157,7 +159,7 @@ async function fsTypeAt(dir: string): Promise<string | undefined> {
 /** Mounts a tmpfs at `dir` unless one is there, and checks it is before anything is written. */
 async function ensureTmpfs(dir: string, sizeBytes?: number): Promise<void> {
   if ((await fsTypeAt(dir)) === "tmpfs") return;
-  const options = ["mode=0755", ...(sizeBytes ? [`size=${sizeBytes}`] : [])].join(",");
+  const options = ["mode=1777", ...(sizeBytes ? [`size=${sizeBytes}`] : [])].join(",");
   try {
     await run("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir]);
   } catch (err) {
