@@ -46,12 +46,81 @@ export interface PodSandboxStatus {
 export interface ContainerConfig {
   name: string;
   image: string;
+  /** Already expanded by the kubelet ($(VAR) references resolved). */
   command?: string[];
   args?: string[];
+  /** The container's environment, fully resolved by the kubelet (valueFrom, envFrom, $(VAR)). */
   env?: Record<string, string>;
   workingDir?: string;
   /** Added: the restart count this container is (CRI ContainerMetadata.attempt), 0 for the first. */
   attempt?: number;
+  /** Volumes of the pod (set up with setUpPodVolumes) mounted into the container (CRI Mount). */
+  mounts?: Mount[];
+  /** CRI LinuxContainerResources, as the kubelet computes them from requests and limits. */
+  resources?: ContainerResources;
+  /** CRI LinuxContainerSecurityContext, the basics. */
+  securityContext?: ContainerSecurityContext;
+}
+
+/** One volume in one container (CRI Mount, with the volume named rather than a host path: the runtime owns the host layout). */
+export interface Mount {
+  /** The PodVolume's name. */
+  volume: string;
+  containerPath: string;
+  readOnly?: boolean;
+  /** A path inside the volume mounted instead of its root (created as a directory when missing). */
+  subPath?: string;
+}
+
+export interface ContainerResources {
+  /** cpu.shares from requests.cpu (2 when none). */
+  cpuShares?: number;
+  /** CFS quota and period (µs) from limits.cpu; absent: no CPU limit. */
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  /** limits.memory in bytes; absent: no limit. */
+  memoryLimitBytes?: number;
+}
+
+export interface ContainerSecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  readOnlyRootFilesystem?: boolean;
+  privileged?: boolean;
+}
+
+/** One file of a projected volume (configMap, secret, downwardAPI, projected), as the kubelet computed it. */
+export interface VolumeFile {
+  /** Relative to the volume's root ("key", "dir/key"). */
+  path: string;
+  content: Uint8Array;
+  /** Permission bits (defaultMode/mode, e.g. 0o644). */
+  mode: number;
+}
+
+/**
+ * A pod volume, resolved host-agnostically by the kubelet (core/kubelet/volumes.ts): the
+ * runtime only makes the directories. emptyDir: a fresh directory for the pod's life (a
+ * tmpfs with medium Memory); hostPath: a path of the machine (persistentVolumeClaim
+ * resolves to its PV's path), checked against `hostPathType`; files: the contents the
+ * kubelet computed, written as the kubelet's atomic writer lays them out.
+ */
+export interface PodVolume {
+  name: string;
+  kind: "emptyDir" | "hostPath" | "files";
+  /** The kubelet's volume plugin ("kubernetes.io~configmap"…): the host directory's parent, as under /var/lib/kubelet/pods/<uid>/volumes. */
+  plugin: string;
+  /** emptyDir: "Memory" for a tmpfs. */
+  medium?: string;
+  /** emptyDir: sizeLimit in bytes (the tmpfs size with medium Memory). */
+  sizeLimitBytes?: number;
+  /** hostPath: the machine's path and its HostPathType ("", DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice). */
+  path?: string;
+  hostPathType?: string;
+  /** files: the contents. */
+  files?: VolumeFile[];
+  /** files: secret material, which must never reach a disk (a tmpfs holds it). */
+  sensitive?: boolean;
 }
 
 /** created: not started yet; running; exited (exitCode set); unknown: the runtime lost track. */
@@ -163,6 +232,17 @@ export interface Runtime {
   /** Added: every sandbox, ready or not. */
   listSandboxes(): Promise<PodSandboxStatus[]>;
 
+  /**
+   * Added (the kubelet's volume manager, WaitForAttachAndMount): makes the pod's volumes ready
+   * for its containers' mounts. Idempotent: emptyDirs and hostPaths are kept, files volumes
+   * get the contents given (swapped in atomically). Rejects with the reason when a volume
+   * cannot be set up (a hostPath that fails its type check).
+   */
+  setUpPodVolumes(podUid: string, volumes: PodVolume[]): Promise<void>;
+  /** Added: removes every volume directory of the pod (after its sandbox is removed). Idempotent. */
+  tearDownPodVolumes(podUid: string): Promise<void>;
+
+  /** Rejects when a mount names a volume that setUpPodVolumes did not set up for the sandbox's pod. */
   createContainer(sandboxId: string, config: ContainerConfig): Promise<string>;
   /** Resolves once the container runs (it may already have exited by then). */
   startContainer(containerId: string): Promise<void>;

@@ -22,6 +22,8 @@ export interface CreateApiServerOptions {
   serviceCIDR?: string;
   /** The NodePort range (default "30000-32767"). */
   nodePortRange?: string;
+  /** kube-apiserver's --allow-privileged (default false). */
+  allowPrivileged?: boolean;
   now?: () => Date;
 }
 
@@ -53,6 +55,7 @@ export function createApiServer(options: CreateApiServerOptions): ApiServer {
     serverAddress: options.serverAddress,
     serviceCIDR: options.serviceCIDR,
     nodePortRange: options.nodePortRange,
+    allowPrivileged: options.allowPrivileged,
     now: options.now,
   });
 }

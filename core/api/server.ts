@@ -32,6 +32,7 @@ import { RbacAuthorizer } from "./rbac.js";
 import { apply, recordUpdate } from "./field-manager.js";
 import { SYSTEM_PRIORITY_CLASSES, admitPod } from "./admission.js";
 import { unknownFields } from "./field-validation.js";
+import { privilegedCauses } from "./privileged.js";
 import { timestamp } from "./object-store.js";
 import { NamespaceLifecycle } from "./namespace-lifecycle.js";
 import { ServiceAllocator } from "./service-allocator.js";
@@ -88,6 +89,8 @@ export interface ApiServerOptions {
   serviceCIDR?: string;
   /** Node ports (--service-node-port-range): "30000-32767". */
   nodePortRange?: string;
+  /** --allow-privileged: containers may ask for securityContext.privileged (default false: refused). */
+  allowPrivileged?: boolean;
   now?: () => Date;
 }
 
@@ -456,6 +459,7 @@ export class ApiServer {
         const obj = decodeObject(req.body, req.headers["content-type"]);
         this.checkKind(r, obj);
         const warnings = this.validateFields(req, r, obj);
+        this.checkPrivileged(r, obj);
         if (r.namespaced) await this.admitNamespace(r, namespace ?? obj.metadata?.namespace, obj.metadata?.name ?? obj.metadata?.generateName ?? "");
         if (r.plural === "pods" && r.group === "") await admitPod(this.store, obj, namespace ?? obj.metadata?.namespace);
         recordUpdate(r.kind, groupVersion(r), null, obj, this.manager(req), timestamp(this.now()));
@@ -476,6 +480,7 @@ export class ApiServer {
           (current) => {
             // The body is used in place; a retry after a lost race decodes it afresh.
             const next = attempts++ === 0 ? obj : decodeObject(req.body, req.headers["content-type"]);
+            if (!subresource) this.checkPrivileged(r, next);
             recordUpdate(r.kind, groupVersion(r), current, next, this.manager(req), timestamp(this.now()), subresource);
             // No resourceVersion in the body: an unconditional update.
             next.metadata!.resourceVersion = precondition ?? current.metadata!.resourceVersion;
@@ -496,6 +501,7 @@ export class ApiServer {
           name,
           (current) => {
             const next = this.options.applyPatch(type, r.kind, current, patch);
+            if (!subresource) this.checkPrivileged(r, next);
             recordUpdate(r.kind, groupVersion(r), current, next, this.manager(req), timestamp(this.now()), subresource);
             return next;
           },
@@ -516,6 +522,13 @@ export class ApiServer {
       default:
         throw Errors.methodNotAllowed();
     }
+  }
+
+  /** --allow-privileged off: a privileged container is Forbidden (422 Invalid, as pod validation says it). */
+  private checkPrivileged(r: ResourceInfo, obj: KubeObject): void {
+    if (this.options.allowPrivileged || !["", "apps", "batch"].includes(r.group)) return;
+    const causes = privilegedCauses(r.kind, obj);
+    if (causes.length > 0) throw Errors.invalid(r.kind, r.group, obj.metadata?.name ?? obj.metadata?.generateName ?? "", causes);
   }
 
   /**

@@ -24,6 +24,7 @@ import { ProbeManager, type ProberHost } from "./prober.js";
 import { noNetworkProbeTransport, type ProbeTransport } from "./probe-transport.js";
 import { PodWorker, type WorkerHost } from "./pod-worker.js";
 import { StatusQueue } from "./status-queue.js";
+import { ConfigSources } from "./config-sources.js";
 import type { Pod } from "./types.js";
 
 /** The pod informer index the kubelets read their pods from. */
@@ -95,6 +96,8 @@ export class Kubelet implements WorkerHost, ProberHost {
   readonly probes?: ProbeResults;
   /** The prober, unless fixed `probes` were given. */
   readonly prober?: ProbeManager;
+  readonly configSources: ConfigSources;
+  readonly hookTransport?: ProbeTransport;
   private readonly heartbeats: DueQueue;
   private readonly statusQueue: StatusQueue;
   private readonly ownsQueues: boolean;
@@ -121,6 +124,8 @@ export class Kubelet implements WorkerHost, ProberHost {
     this.hostIPs = [options.address ?? "172.18.0.2"];
     if (options.probes) this.probes = options.probes;
     else this.probes = this.prober = new ProbeManager(this, options.probeTransport ?? noNetworkProbeTransport);
+    this.configSources = new ConfigSources(this.client);
+    this.hookTransport = options.probeTransport;
     this.backoff = new Backoff(this.clock);
     this.imageBackoff = new Backoff(this.clock);
     this.ownsQueues = !options.statusQueue;
@@ -269,6 +274,10 @@ export class Kubelet implements WorkerHost, ProberHost {
 
   // --- WorkerHost ---
 
+  get allocatable(): Record<string, string> {
+    return this.config?.allocatable ?? {};
+  }
+
   dnsConfigFor(pod: Pod): { servers: string[]; searches: string[]; options: string[] } | undefined {
     return this.options.dnsConfigFor?.(pod);
   }
@@ -323,6 +332,7 @@ export class Kubelet implements WorkerHost, ProberHost {
       } else if (!w) {
         await this.runtime.stopSandbox(s.id);
         await this.runtime.removeSandbox(s.id);
+        await this.runtime.tearDownPodVolumes(s.uid);
       }
     }
   }

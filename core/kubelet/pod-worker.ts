@@ -27,6 +27,14 @@ import {
   type StartFailure,
 } from "./pod-status.js";
 import { isRestartableInit, isTerminalPhase, type ContainerSpec, type Pod, type PodStatus } from "./types.js";
+import type { ContainerConfig } from "../../bindings/runtime.js";
+import { ConfigError, type ConfigSources } from "./config-sources.js";
+import { containerMounts, containerResources, containerSecurityContext } from "./container-config.js";
+import { DownwardAPIError, type DownwardContext } from "./downward-api.js";
+import { expandCommandAndArgs, makeEnvironmentVariables } from "./env.js";
+import { runHook } from "./lifecycle.js";
+import type { ProbeTransport } from "./probe-transport.js";
+import { VolumeError, resolvePodVolumes } from "./volumes.js";
 
 /** What a pod worker needs from its kubelet. */
 export interface WorkerHost {
@@ -41,6 +49,12 @@ export interface WorkerHost {
   readonly imageBackoff: Backoff;
   readonly hostIPs: string[];
   readonly probes?: ProbeResults;
+  /** ConfigMaps and Secrets for env and volumes. */
+  readonly configSources: ConfigSources;
+  /** node.status.allocatable: the downward API's limits for containers that set none. */
+  readonly allocatable: Record<string, string>;
+  /** How httpGet lifecycle hooks reach the pod. */
+  readonly hookTransport?: ProbeTransport;
   /** The pod's resolv.conf for its sandbox, if the host manages DNS. */
   dnsConfigFor?(pod: Pod): { servers: string[]; searches: string[]; options: string[] } | undefined;
   /** False while the node is stopped: nothing happens. */
@@ -59,6 +73,8 @@ const RETRY_MS = 10_000;
 const BUSY_STATUS_MS = 100;
 /** After ErrImagePull the next sync comes soon and shows ImagePullBackOff. */
 const PULL_FAILURE_RESYNC_MS = 1_000;
+/** kuberuntime's minimumGracePeriodInSeconds: what a container gets after its preStop hook at least. */
+const MIN_GRACE_AFTER_PRESTOP_SECONDS = 2;
 
 export class PodWorker {
   readonly uid: string;
@@ -68,6 +84,8 @@ export class PodWorker {
   sandboxId: string | null = null;
   private sandboxIP = "";
   private sandboxReady = false;
+  /** The volumes were set up (Runtime.setUpPodVolumes) by this kubelet: containers may mount them. */
+  private volumesReady = false;
   /** Containers are stopped and will not start again (the pod finished or is deleted). */
   terminated = false;
   /** The worker decided the pod is done (terminal phase, or deletion): status uses podIsTerminal. */
@@ -172,6 +190,8 @@ export class PodWorker {
       // Deleted for good (grace 0, or after our own DELETE): stop whatever still runs.
       await this.killPod(0, false);
       if (this.sandboxId) await this.host.runtime.removeSandbox(this.sandboxId);
+      // The pod's directories go with it (tmpfs unmounted, emptyDirs deleted).
+      await this.host.runtime.tearDownPodVolumes(this.uid);
       this.cancelTimers();
       this.host.forget(this);
       return;
@@ -186,6 +206,11 @@ export class PodWorker {
       return;
     }
 
+    // The volume manager's WaitForAttachAndMount comes before the sandbox (and, after a
+    // kubelet restart, before any container of an adopted sandbox starts again).
+    if (!this.volumesReady && !this.sandboxId) {
+      if (!(await this.setUpVolumes(pod))) return;
+    }
     if (!this.sandboxReady) {
       if (this.sandboxId) {
         // The sandbox went away under us; its pod cannot continue on this node (no re-creation here).
@@ -209,6 +234,7 @@ export class PodWorker {
       this.host.markStatusDirty(this);
     });
 
+    if (!this.volumesReady && !(await this.setUpVolumes(pod))) return;
     await this.killUnhealthy(pod);
 
     // Sidecars start one after another within one sync; everything else is driven by events.
@@ -285,7 +311,7 @@ export class PodWorker {
       const restart = (pod.spec.restartPolicy ?? "Always") !== "Never";
       this.event("Normal", "Killing", restart ? `${reason}, will be restarted` : reason);
       const grace = probes.killGraceSeconds?.(this.uid, spec.name, c.id) ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-      await this.host.runtime.stopContainer(c.id.slice(c.id.indexOf("://") + 3), grace);
+      await this.killContainer(spec, c.id.slice(c.id.indexOf("://") + 3), grace);
     }
   }
 
@@ -318,17 +344,17 @@ export class PodWorker {
       this.event("Warning", "Failed", `Error: ${pulled.reason}`);
       return false;
     }
+    // generateContainerConfig: env (ConfigMaps, Secrets, the downward API), command, mounts.
+    let config: ContainerConfig;
+    try {
+      config = await this.containerConfig(this.pod, spec, image, latest ? latest.restartCount + 1 : 0);
+    } catch (err) {
+      if (err instanceof ConfigError || err instanceof DownwardAPIError) return this.startFailed(spec, "CreateContainerConfigError", err);
+      throw err;
+    }
     let id: string;
     try {
-      id = await runtime.createContainer(this.sandboxId!, {
-        name: spec.name,
-        image,
-        ...(spec.command ? { command: [...spec.command] } : {}),
-        ...(spec.args ? { args: [...spec.args] } : {}),
-        ...(spec.env ? { env: Object.fromEntries(spec.env.map((e) => [e.name, e.value ?? ""])) } : {}),
-        ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
-        attempt: latest ? latest.restartCount + 1 : 0,
-      });
+      id = await runtime.createContainer(this.sandboxId!, config);
     } catch (err) {
       return this.startFailed(spec, "CreateContainerError", err);
     }
@@ -339,9 +365,79 @@ export class PodWorker {
       return this.startFailed(spec, "RunContainerError", err);
     }
     this.event("Normal", "Started", `Started container ${spec.name}`);
+    const postStart = spec.lifecycle?.postStart;
+    if (postStart) {
+      // The start is not done until the hook is; a failed hook kills the container (restartPolicy decides the rest).
+      const failed = await runHook(postStart, this.hookContext(spec, id, (this.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000));
+      if (failed) {
+        this.event("Warning", "FailedPostStartHook", failed);
+        await this.killContainer(spec, id, this.pod.spec.terminationGracePeriodSeconds ?? 30, false);
+        this.failures.set(spec.name, { reason: "PostStartHookError", message: failed });
+        return false;
+      }
+    }
     this.failures.delete(spec.name);
     if (latest) await this.removeOldAttempts(spec.name, id);
     return true;
+  }
+
+  /** What the runtime gets for a container: everything resolved (env, $(VAR) in command and args, mounts, resources). */
+  private async containerConfig(pod: Pod, spec: ContainerSpec, image: string, attempt: number): Promise<ContainerConfig> {
+    const { env, warnings } = await makeEnvironmentVariables(pod, spec, this.host.configSources, this.downwardContext());
+    for (const w of warnings) this.event("Warning", w.reason, w.message);
+    const mounts = containerMounts(pod, spec);
+    const securityContext = containerSecurityContext(pod, spec);
+    return {
+      name: spec.name,
+      image,
+      ...expandCommandAndArgs(spec, env),
+      ...(env.size > 0 ? { env: Object.fromEntries(env) } : {}),
+      ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
+      attempt,
+      ...(mounts.length > 0 ? { mounts } : {}),
+      resources: containerResources(spec),
+      ...(securityContext ? { securityContext } : {}),
+    };
+  }
+
+  private downwardContext(): DownwardContext {
+    return { podIPs: this.sandboxIP ? [this.sandboxIP] : [], hostIPs: this.host.hostIPs, allocatable: this.host.allocatable };
+  }
+
+  /** The volume manager: resolve the pod's volumes and have the runtime set them up; false (FailedMount, retried) when one cannot be. */
+  private async setUpVolumes(pod: Pod): Promise<boolean> {
+    try {
+      const volumes = await resolvePodVolumes(pod, this.host.configSources, this.host.client, this.downwardContext());
+      await this.host.runtime.setUpPodVolumes(this.uid, volumes);
+      this.volumesReady = true;
+      return true;
+    } catch (err) {
+      const message = err instanceof VolumeError ? `MountVolume.SetUp failed for volume "${err.volume}" : ${err.message}` : err instanceof Error ? err.message : String(err);
+      this.event("Warning", "FailedMount", message);
+      this.resyncIn(RETRY_MS);
+      return false;
+    }
+  }
+
+  private hookContext(spec: ContainerSpec, containerId: string, timeoutMs: number) {
+    return { runtime: this.host.runtime, clock: this.host.clock, transport: this.host.hookTransport, pod: this.pod, podIP: this.sandboxIP, container: spec, containerId, timeoutMs };
+  }
+
+  /**
+   * kuberuntime's killContainer: the preStop hook first (a running container, some grace
+   * left), then SIGTERM with what remains of the grace period (at least 2 s after a hook),
+   * then SIGKILL.
+   */
+  private async killContainer(spec: ContainerSpec | undefined, containerId: string, graceSeconds: number, preStop = true): Promise<void> {
+    let grace = graceSeconds;
+    const hook = spec?.lifecycle?.preStop;
+    if (preStop && hook && grace > 0) {
+      const started = this.host.clock.now();
+      const failed = await runHook(hook, this.hookContext(spec!, containerId, grace * 1000));
+      if (failed) this.event("Warning", "FailedPreStopHook", failed);
+      grace = Math.max(MIN_GRACE_AFTER_PRESTOP_SECONDS, grace - Math.floor((this.host.clock.now() - started) / 1000));
+    }
+    await this.host.runtime.stopContainer(containerId, grace);
   }
 
   private startFailed(spec: ContainerSpec, reason: string, err: unknown): false {
@@ -456,9 +552,10 @@ export class PodWorker {
     const rt = await this.runtimeStatus();
     const running = rt.containers.filter((c) => c.state === "running" || c.state === "created");
     const sidecars = new Set((this.pod.spec.initContainers ?? []).filter(isRestartableInit).map((c) => c.name));
+    const specs = new Map([...this.pod.spec.containers, ...(this.pod.spec.initContainers ?? [])].map((c) => [c.name, c]));
     const stop = async (c: RuntimeContainer) => {
       if (record && c.state === "running") this.event("Normal", "Killing", `Stopping container ${c.name}`);
-      await runtime.stopContainer(c.id.slice(c.id.indexOf("://") + 3), graceSeconds);
+      await this.killContainer(c.state === "running" ? specs.get(c.name) : undefined, c.id.slice(c.id.indexOf("://") + 3), graceSeconds);
     };
     await Promise.all(running.filter((c) => !sidecars.has(c.name)).map(stop));
     for (const c of running.filter((c) => sidecars.has(c.name)).reverse()) await stop(c);

@@ -7,12 +7,16 @@ export interface ContainerSpec {
   image?: string;
   command?: string[];
   args?: string[];
-  env?: { name: string; value?: string }[];
+  env?: EnvVar[];
+  envFrom?: EnvFromSource[];
   workingDir?: string;
+  resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
+  securityContext?: SecurityContext;
+  lifecycle?: { postStart?: LifecycleHandler; preStop?: LifecycleHandler };
   imagePullPolicy?: string;
   /** Init containers only: "Always" makes it a sidecar (restartable init container). */
   restartPolicy?: string;
-  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; recursiveReadOnly?: string }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; recursiveReadOnly?: string; subPath?: string; subPathExpr?: string }[];
   /** Named ports resolve the probes' port names. */
   ports?: { name?: string; containerPort: number; protocol?: string }[];
   readinessProbe?: unknown;
@@ -20,8 +24,92 @@ export interface ContainerSpec {
   startupProbe?: unknown;
 }
 
+export interface KeyRef {
+  name?: string;
+  key: string;
+  optional?: boolean;
+}
+
+export interface ObjectFieldSelector {
+  apiVersion?: string;
+  fieldPath: string;
+}
+
+export interface ResourceFieldSelector {
+  containerName?: string;
+  resource: string;
+  divisor?: string | number;
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    fieldRef?: ObjectFieldSelector;
+    resourceFieldRef?: ResourceFieldSelector;
+    configMapKeyRef?: KeyRef;
+    secretKeyRef?: KeyRef;
+  };
+}
+
+export interface EnvFromSource {
+  prefix?: string;
+  configMapRef?: { name?: string; optional?: boolean };
+  secretRef?: { name?: string; optional?: boolean };
+}
+
+export interface SecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  privileged?: boolean;
+}
+
+export interface LifecycleHandler {
+  exec?: { command?: string[] };
+  httpGet?: { path?: string; port: number | string; host?: string; scheme?: string; httpHeaders?: { name: string; value: string }[] };
+  sleep?: { seconds: number };
+}
+
+export interface KeyToPath {
+  key: string;
+  path: string;
+  mode?: number;
+}
+
+export interface DownwardAPIVolumeFile {
+  path: string;
+  fieldRef?: ObjectFieldSelector;
+  resourceFieldRef?: ResourceFieldSelector;
+  mode?: number;
+}
+
+export interface Volume {
+  name: string;
+  emptyDir?: { medium?: string; sizeLimit?: string | number } | null;
+  hostPath?: { path: string; type?: string };
+  configMap?: { name?: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  secret?: { secretName?: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  downwardAPI?: { items?: DownwardAPIVolumeFile[]; defaultMode?: number };
+  projected?: {
+    sources?: {
+      configMap?: { name?: string; items?: KeyToPath[]; optional?: boolean };
+      secret?: { name?: string; items?: KeyToPath[]; optional?: boolean };
+      downwardAPI?: { items?: DownwardAPIVolumeFile[] };
+      serviceAccountToken?: { path: string; audience?: string; expirationSeconds?: number };
+    }[];
+    defaultMode?: number;
+  };
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+  [source: string]: unknown;
+}
+
 export interface PodSpec {
   containers: ContainerSpec[];
+  volumes?: Volume[];
+  serviceAccountName?: string;
+  securityContext?: { runAsUser?: number; runAsGroup?: number; runAsNonRoot?: boolean; fsGroup?: number };
   initContainers?: ContainerSpec[];
   nodeName?: string;
   restartPolicy?: string;

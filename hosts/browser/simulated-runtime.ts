@@ -22,6 +22,11 @@
  * its first `sleep` are applied when the container starts (`touch /tmp/healthy; sleep 3600`),
  * so `cat /tmp/healthy` probes pass until an exec `rm`s the file. Every exec in a container
  * named by `kubeling.io/simulate-probe-fail` (core/kubelet/probe-transport.ts) exits 1.
+ *
+ * Volumes are kept as the kubelet resolved them (podVolumes() shows them to tests); a files
+ * volume's contents (configMap, secret, downwardAPI, projected) appear in the filesystem of
+ * each container that mounts it, so `cat` in an exec reads them. hostPath type checks
+ * cannot be made without a machine: every hostPath is taken as it is.
  */
 import type { Clock, TimerHandle } from "../../bindings/clock.js";
 import type {
@@ -33,6 +38,7 @@ import type {
   ImageInfo,
   PodSandboxConfig,
   PodSandboxStatus,
+  PodVolume,
   Runtime,
   RuntimeEvent,
 } from "../../bindings/runtime.js";
@@ -118,6 +124,8 @@ export class SimulatedRuntime implements Runtime {
   private readonly sandboxes = new Map<string, SimSandbox>();
   private readonly containers = new Map<string, SimContainer>();
   private readonly listeners = new Set<(e: RuntimeEvent) => void>();
+  /** Pod uid → its volumes by name, as set up. */
+  private readonly volumes = new Map<string, Map<string, PodVolume>>();
   private readonly network: { base: number; size: number; next: number; used: Set<number> };
 
   constructor(options: SimulatedRuntimeOptions = {}) {
@@ -224,12 +232,46 @@ export class SimulatedRuntime implements Runtime {
     }));
   }
 
+  // --- volumes ---
+
+  async setUpPodVolumes(podUid: string, volumes: PodVolume[]): Promise<void> {
+    this.volumes.set(podUid, new Map(volumes.map((v) => [v.name, structuredClone(v)])));
+  }
+
+  async tearDownPodVolumes(podUid: string): Promise<void> {
+    this.volumes.delete(podUid);
+  }
+
+  /** The volumes set up for a pod (tests read the files the kubelet computed). */
+  podVolumes(podUid: string): PodVolume[] | undefined {
+    const v = this.volumes.get(podUid);
+    return v ? [...v.values()].map((x) => structuredClone(x)) : undefined;
+  }
+
+  /** The config a container was created with (tests check env, mounts, resources). */
+  containerConfig(containerId: string): ContainerConfig | undefined {
+    const c = this.containers.get(containerId);
+    return c ? structuredClone(c.config) : undefined;
+  }
+
   // --- containers ---
 
   async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
     const sandbox = this.sandboxes.get(sandboxId);
     if (!sandbox) throw new Error(`rpc error: code = NotFound desc = sandbox ${sandboxId} not found`);
     if (sandbox.state !== "ready") throw new Error(`rpc error: code = Unknown desc = sandbox ${sandboxId} is not ready`);
+    const podVolumes = this.volumes.get(sandbox.config.uid);
+    const files = initialFiles(sandbox.config.hostname);
+    for (const m of config.mounts ?? []) {
+      const v = podVolumes?.get(m.volume);
+      if (!v) throw new Error(`rpc error: code = InvalidArgument desc = volume "${m.volume}" of pod ${sandbox.config.uid} is not set up`);
+      const base = m.containerPath.replace(/\/+$/, "");
+      for (const f of v.files ?? []) {
+        if (m.subPath && !(f.path === m.subPath || f.path.startsWith(`${m.subPath}/`))) continue;
+        const rel = m.subPath ? f.path.slice(m.subPath.length).replace(/^\//, "") : f.path;
+        files.set(rel ? `${base}/${rel}` : base, decoder.decode(f.content));
+      }
+    }
     const name = normalizeImage(config.image);
     if (!this.anyImage && !this.images.has(name)) {
       throw new Error(`rpc error: code = NotFound desc = failed to get image "${name}": not found`);
@@ -255,7 +297,7 @@ export class SimulatedRuntime implements Runtime {
       timer: null,
       started: null,
       output: [],
-      files: initialFiles(sandbox.config.hostname),
+      files,
     };
     this.containers.set(id, container);
     sandbox.containers.add(id);

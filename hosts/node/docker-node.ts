@@ -164,7 +164,7 @@ export async function startDockerNode(access: ClusterAccess, options: DockerNode
     }
   }
   const podCIDR = options.podCIDR ?? "10.244.0.0/24";
-  const runtime = new DockerRuntime({ docker, nodeName: options.nodeName, podCIDR, clusterCIDR: CLUSTER_CIDR });
+  const runtime = new DockerRuntime({ docker, nodeName: options.nodeName, podCIDR, clusterCIDR: CLUSTER_CIDR, podsDir: join(options.dataDir, "pods") });
   await runtime.ensureNetwork();
   const kubelet = new Kubelet({
     nodeName: options.nodeName,
@@ -211,6 +211,8 @@ export async function startDockerNode(access: ClusterAccess, options: DockerNode
         await runtime.stopSandbox(s.id).catch(() => undefined);
         await runtime.removeSandbox(s.id).catch(() => undefined);
       }
+      // Every pod's directories (and tmpfs mounts) go with them, those of pods without a sandbox too.
+      for (const uid of await runtime.volumes.pods()) await runtime.tearDownPodVolumes(uid).catch((err) => log(`node ${options.nodeName}: ${(err as Error).message}`));
       // The bridge goes with the last node using it (Docker refuses while containers are attached).
       await docker.getNetwork(NETWORK).remove().catch(() => undefined);
     },

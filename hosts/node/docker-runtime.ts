@@ -20,12 +20,15 @@ import type {
   ImageInfo,
   PodSandboxConfig,
   PodSandboxStatus,
+  PodVolume,
   Runtime,
   RuntimeEvent,
 } from "../../bindings/runtime.js";
 import { normalizeImage } from "../browser/simulated-runtime.js";
 import { dockerExec, dockerExecStream } from "./docker-exec.js";
-import { writeFile } from "node:fs/promises";
+import { mkdir, realpath, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { PodVolumes } from "./pod-volumes.js";
 import { renderResolvConf } from "./dns/resolv-conf.js";
 
 export interface DockerRuntimeOptions {
@@ -45,6 +48,8 @@ export interface DockerRuntimeOptions {
   pauseImage?: string;
   /** How long a failing pull may take before it is abandoned; default 10 s. */
   pullTimeoutMs?: number;
+  /** Where the pods' volume directories go (<podsDir>/<uid>/volumes/…); default /var/lib/kubeling/<node>/pods. */
+  podsDir?: string;
 }
 
 /** Label keys, as dockershim wrote them, plus kubeling's own. */
@@ -93,6 +98,7 @@ export class DockerRuntime implements Runtime {
   private readonly exitedInspections = new Map<string, Inspection>();
   private ready: Promise<void> | undefined;
   private readonly events: EventStream;
+  readonly volumes: PodVolumes;
 
   constructor(options: DockerRuntimeOptions) {
     this.docker = options.docker ?? new Dockerode({ socketPath: "/var/run/docker.sock" });
@@ -108,6 +114,7 @@ export class DockerRuntime implements Runtime {
       throw new Error(`pod CIDR ${this.podCIDR} is not inside the cluster CIDR ${this.clusterCIDR}`);
     }
     this.events = new EventStream(this.docker, this.nodeName);
+    this.volumes = new PodVolumes(options.podsDir ?? join("/var/lib/kubeling", this.nodeName, "pods"));
   }
 
   async version(): Promise<{ runtimeName: string; runtimeVersion: string }> {
@@ -333,6 +340,35 @@ export class DockerRuntime implements Runtime {
     });
   }
 
+  // --- volumes ---
+
+  setUpPodVolumes(podUid: string, volumes: PodVolume[]): Promise<void> {
+    return this.volumes.setUp(podUid, volumes);
+  }
+
+  tearDownPodVolumes(podUid: string): Promise<void> {
+    return this.volumes.tearDown(podUid);
+  }
+
+  /** Docker binds for a container's mounts (dockershim's makeMountBindings), each inside its volume. */
+  private async binds(podUid: string, config: ContainerConfig): Promise<string[]> {
+    const out: string[] = [];
+    for (const m of config.mounts ?? []) {
+      const root = this.volumes.hostPath(podUid, m.volume);
+      if (root === undefined) throw new Error(`rpc error: code = InvalidArgument desc = volume "${m.volume}" of pod ${podUid} is not set up`);
+      let source = root;
+      if (m.subPath) {
+        source = join(root, m.subPath);
+        // The kubelet makes a missing subPath a directory; it must stay inside its volume (no symlink escapes).
+        if (!(await stat(source).catch(() => null))) await mkdir(source, { recursive: true, mode: 0o755 });
+        const [real, realRoot] = await Promise.all([realpath(source), realpath(root)]);
+        if (real !== realRoot && !real.startsWith(`${realRoot}/`)) throw new Error(`subpath "${m.subPath}" not within volume path "${root}"`);
+      }
+      out.push(`${source}:${m.containerPath}${m.readOnly ? ":ro" : ""}`);
+    }
+    return out;
+  }
+
   // --- containers ---
 
   async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
@@ -354,6 +390,12 @@ export class DockerRuntime implements Runtime {
       [L.image]: config.image,
     };
     const base = `k8s_${config.name}_${pod[L.podName]}_${pod[L.podNamespace]}_${pod[L.podUid]}_${attempt}`;
+    const binds = await this.binds(pod[L.podUid] ?? "", config);
+    const sc = config.securityContext ?? {};
+    if (sc.runAsGroup !== undefined && sc.runAsUser === undefined) {
+      throw new Error(`rpc error: code = Unknown desc = user group "${sc.runAsGroup}" is specified without user`);
+    }
+    const r = config.resources ?? {};
     try {
       // The same attempt created twice (a kubelet that crashed between create and start)
       // gets a suffixed name, as dockershim did on a name conflict.
@@ -366,7 +408,17 @@ export class DockerRuntime implements Runtime {
         Env: Object.entries(config.env ?? {}).map(([k, v]) => `${k}=${v}`),
         ...(config.workingDir ? { WorkingDir: config.workingDir } : {}),
         Labels: labels,
-        HostConfig: { NetworkMode: `container:${sandbox.Id}`, IpcMode: `container:${sandbox.Id}` },
+        ...(sc.runAsUser !== undefined ? { User: sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : String(sc.runAsUser) } : {}),
+        HostConfig: {
+          NetworkMode: `container:${sandbox.Id}`,
+          IpcMode: `container:${sandbox.Id}`,
+          ...(binds.length > 0 ? { Binds: binds } : {}),
+          ...(r.cpuShares !== undefined ? { CpuShares: r.cpuShares } : {}),
+          ...(r.cpuQuota !== undefined ? { CpuQuota: r.cpuQuota, CpuPeriod: r.cpuPeriod ?? 100_000 } : {}),
+          ...(r.memoryLimitBytes !== undefined ? { Memory: r.memoryLimitBytes } : {}),
+          ...(sc.readOnlyRootFilesystem ? { ReadonlyRootfs: true } : {}),
+          ...(sc.privileged ? { Privileged: true } : {}),
+        },
       });
       return container.id;
     } catch (err) {

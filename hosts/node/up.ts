@@ -48,6 +48,8 @@ export interface UpOptions {
   nodeMonitorGracePeriodSeconds?: number;
   /** The addresses LoadBalancer Services get (an IPv4 CIDR; default 10.245.0.0/24). */
   loadBalancerPool?: string;
+  /** kube-apiserver's --allow-privileged: admit privileged containers (default false). */
+  allowPrivileged?: boolean;
   /** Where progress goes (stdout by default). */
   log?: (line: string) => void;
 }
@@ -82,6 +84,7 @@ export function parseUpArgs(args: string[]): UpOptions | string {
       options.simulateStartDelayMs = Number(value());
       if (!(options.simulateStartDelayMs >= 0)) return `invalid --simulate-start-delay: ${args[i]} (milliseconds)`;
     } else if (flag === "--record-scheduling-decisions") options.recordSchedulingDecisions = true;
+    else if (flag === "--allow-privileged") options.allowPrivileged = inline === undefined || inline === "true";
     else if (flag === "--node-monitor-grace-period") {
       options.nodeMonitorGracePeriodSeconds = Number(value());
       if (!(options.nodeMonitorGracePeriodSeconds > 0)) return `invalid --node-monitor-grace-period: ${args[i]} (seconds)`;
@@ -128,7 +131,7 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
   const storage: Storage = await EncryptingStorage.create(inner, new Uint8Array(readFileSync(keyFile)));
   log(options.etcd?.length ? `storage: etcd at ${options.etcd.join(", ")}` : `storage: embedded, in ${join(options.dataDir, "store")}`);
   const core = await loadCore();
-  const api = createApiServer({ storage, core, serverAddress: `127.0.0.1:${options.port}` });
+  const api = createApiServer({ storage, core, serverAddress: `127.0.0.1:${options.port}`, allowPrivileged: options.allowPrivileged });
   await api.bootstrap();
   // Agents authenticate with the node token (a shared secret, as k3s's) and the API server
   // reaches their kubelets with it.

@@ -4,6 +4,9 @@
 // node's sandboxes by a new runtime. Needs dockerd and the local images: scripts/docker-up.sh.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Dockerode from "dockerode";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { runtimeContract } from "../runtime/contract.js";
 import { DockerRuntime } from "../../dist/hosts/node/docker-runtime.js";
 import type { Runtime } from "../../dist/bindings/runtime.js";
@@ -12,7 +15,9 @@ const docker = new Dockerode({ socketPath: "/var/run/docker.sock" });
 const nodeName = `contract-${process.pid}`;
 // A /24 of its own, away from the default node's 10.244.0.0/24.
 const podCIDR = `10.244.${200 + (process.pid % 50)}.0/24`;
-const make = () => new DockerRuntime({ docker, nodeName, podCIDR });
+// The pods' volume directories, in a directory of this run's own.
+const podsDir = mkdtempSync(join(tmpdir(), "kubeling-docker-pods-"));
+const make = () => new DockerRuntime({ docker, nodeName, podCIDR, podsDir });
 
 /** Removes every container this run's node label marks (containers first, sandboxes last). */
 async function removeAll(): Promise<void> {
@@ -38,6 +43,7 @@ afterAll(async () => {
   await removeAll();
   // The kubeling bridge goes with its last user (Docker refuses while another suite's containers are attached).
   await docker.getNetwork("kubeling").remove().catch(() => undefined);
+  rmSync(podsDir, { recursive: true, force: true });
 });
 
 runtimeContract("docker", { make: async () => make(), cleanup: async () => removeAll(), image: "busybox:latest" });
@@ -68,6 +74,52 @@ describe("DockerRuntime", () => {
       image: "busybox:latest",
       command: ["sh", "-c", `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 8080 -h /www`],
     });
+
+  it("keeps a secret volume on a tmpfs, a configMap on disk, and removes both (unmounted) on tear-down", async () => {
+    const rt = make();
+    const p = pod("volumes");
+    const s = await rt.runSandbox(p);
+    const bytes = (t: string) => new TextEncoder().encode(t);
+    const fsType = (path: string) =>
+      readFileSync("/proc/self/mounts", "utf8")
+        .split("\n")
+        .map((l) => l.split(" "))
+        .filter((f) => f[1] === path)
+        .map((f) => f[2])
+        .pop();
+    try {
+      await rt.setUpPodVolumes(p.uid, [
+        { name: "sec", kind: "files", plugin: "kubernetes.io~secret", files: [{ path: "token", content: bytes("t0k"), mode: 0o400 }], sensitive: true },
+        { name: "cfg", kind: "files", plugin: "kubernetes.io~configmap", files: [{ path: "k", content: bytes("v"), mode: 0o644 }] },
+        { name: "mem", kind: "emptyDir", plugin: "kubernetes.io~empty-dir", medium: "Memory", sizeLimitBytes: 1 << 20 },
+      ]);
+      const volumes = join(podsDir, p.uid, "volumes");
+      expect(fsType(join(volumes, "kubernetes.io~secret", "sec"))).toBe("tmpfs");
+      expect(fsType(join(volumes, "kubernetes.io~empty-dir", "mem"))).toBe("tmpfs");
+      expect(fsType(join(volumes, "kubernetes.io~configmap", "cfg"))).toBeUndefined();
+      const id = await rt.createContainer(s.sandboxId, {
+        name: "reader",
+        image: "busybox:latest",
+        command: ["sh", "-c", "cat /s/token; echo; cat /c/k; echo; stat -c %a /s/..data/token; touch /s/x 2>/dev/null || echo ro"],
+        mounts: [
+          { volume: "sec", containerPath: "/s", readOnly: true },
+          { volume: "cfg", containerPath: "/c" },
+        ],
+      });
+      await rt.startContainer(id);
+      await waitExited(rt, s.sandboxId, id);
+      expect(await logsOf(rt, id)).toBe("t0k\nv\n400\nro\n");
+      // A hostPath that fails its type check says so, as the host-path plugin does.
+      await expect(rt.setUpPodVolumes(p.uid, [{ name: "h", kind: "hostPath", plugin: "kubernetes.io~host-path", path: "/proc/self/status", hostPathType: "Directory" }])).rejects.toThrow(
+        'MountVolume.SetUp failed for volume "h" : hostPath type check failed: /proc/self/status is not a directory',
+      );
+    } finally {
+      await rt.removeSandbox(s.sandboxId);
+      await rt.tearDownPodVolumes(p.uid);
+    }
+    expect(existsSync(join(podsDir, p.uid))).toBe(false);
+    expect(readFileSync("/proc/self/mounts", "utf8")).not.toContain(podsDir);
+  });
 
   it("runs containers of one pod on a shared localhost", async () => {
     const rt = make();

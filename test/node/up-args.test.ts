@@ -21,6 +21,12 @@ describe("kubeling up flags", () => {
     expect(parseUpArgs(["--load-balancer-pool", "10.245.0.0/33"])).toContain("invalid --load-balancer-pool");
   });
 
+  it("admits privileged containers only with --allow-privileged", () => {
+    expect((parseUpArgs([]) as { allowPrivileged?: boolean }).allowPrivileged).toBeUndefined();
+    expect(parseUpArgs(["--allow-privileged"])).toMatchObject({ allowPrivileged: true });
+    expect(parseUpArgs(["--allow-privileged=false"])).toMatchObject({ allowPrivileged: false });
+  });
+
   it.each([
     [["--simulate-nodes", "-1"], "invalid --simulate-nodes"],
     [["--simulate-nodes", "2.5"], "invalid --simulate-nodes"],

@@ -234,6 +234,58 @@ export function runtimeContract(name: string, options: RuntimeContractOptions): 
       await expect(runtime.exec(id, ["true"], { timeoutMs: timeout })).rejects.toThrow();
     });
 
+    it("sets up pod volumes: a files volume's contents appear at the mount (subPath too); unknown volumes are refused", async () => {
+      const s = await sandbox();
+      const uid = (await runtime.listSandboxes()).find((x) => x.id === s.sandboxId)!.uid;
+      const bytes = (t: string) => new TextEncoder().encode(t);
+      await runtime.setUpPodVolumes(uid, [
+        { name: "cfg", kind: "files", plugin: "kubernetes.io~configmap", files: [{ path: "k", content: bytes("hello"), mode: 0o644 }, { path: "d/x", content: bytes("deep"), mode: 0o600 }] },
+        { name: "sec", kind: "files", plugin: "kubernetes.io~secret", files: [{ path: "token", content: bytes("t0k"), mode: 0o400 }], sensitive: true },
+        { name: "scratch", kind: "emptyDir", plugin: "kubernetes.io~empty-dir" },
+      ]);
+      // Idempotent: a second set-up (new contents) is fine.
+      await runtime.setUpPodVolumes(uid, [
+        { name: "cfg", kind: "files", plugin: "kubernetes.io~configmap", files: [{ path: "k", content: bytes("hello"), mode: 0o644 }, { path: "d/x", content: bytes("deep"), mode: 0o600 }] },
+        { name: "sec", kind: "files", plugin: "kubernetes.io~secret", files: [{ path: "token", content: bytes("t0k"), mode: 0o400 }], sensitive: true },
+        { name: "scratch", kind: "emptyDir", plugin: "kubernetes.io~empty-dir" },
+      ]);
+      const id = await runtime.createContainer(s.sandboxId, {
+        name: "main",
+        image: options.image,
+        command: ["sleep", "3600"],
+        mounts: [
+          { volume: "cfg", containerPath: "/etc/cfg" },
+          { volume: "sec", containerPath: "/etc/sec", readOnly: true },
+          { volume: "cfg", containerPath: "/etc/deep", subPath: "d" },
+          { volume: "scratch", containerPath: "/scratch" },
+        ],
+      });
+      await runtime.startContainer(id);
+      const cat = async (path: string) => text((await runtime.exec(id, ["cat", path], { timeoutMs: timeout })).stdout);
+      expect(await cat("/etc/cfg/k")).toBe("hello");
+      expect(await cat("/etc/cfg/d/x")).toBe("deep");
+      expect(await cat("/etc/sec/token")).toBe("t0k");
+      expect(await cat("/etc/deep/x")).toBe("deep");
+      await expect(runtime.createContainer(s.sandboxId, { name: "other", image: options.image, mounts: [{ volume: "nope", containerPath: "/n" }] })).rejects.toThrow();
+      await runtime.stopSandbox(s.sandboxId);
+      await runtime.removeSandbox(s.sandboxId);
+      await runtime.tearDownPodVolumes(uid);
+      await runtime.tearDownPodVolumes(uid);
+    });
+
+    it("takes resources and a security context", async () => {
+      const s = await sandbox();
+      const id = await runtime.createContainer(s.sandboxId, {
+        name: "main",
+        image: options.image,
+        command: ["sleep", "3600"],
+        resources: { cpuShares: 512, cpuQuota: 50_000, cpuPeriod: 100_000, memoryLimitBytes: 64 * 1024 * 1024 },
+        securityContext: { runAsUser: 1000, runAsGroup: 3000, readOnlyRootFilesystem: true },
+      });
+      await runtime.startContainer(id);
+      expect((await status(s.sandboxId, id))!.state).toBe("running");
+    });
+
     it("tells subscribers when containers start and exit, until they unsubscribe", async () => {
       const seen: RuntimeEvent[] = [];
       const unsubscribe = runtime.subscribe((e) => seen.push(e));
