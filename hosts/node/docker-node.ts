@@ -21,8 +21,6 @@ import { claimMachineRole } from "./machine-role.js";
 /** The images a fresh machine gets from scripts/docker-up.sh (nothing can be pulled here). */
 export const DEFAULT_IMAGES = ["busybox:latest", "kubeling/pause:3.10"];
 const SOCKET = "/var/run/docker.sock";
-/** DockerRuntime's default network (bridge kubeling0), shared by this machine's nodes. */
-const NETWORK = "kubeling";
 
 /**
  * How a node reaches its cluster: `kubeling up` hands its kubelet the API server in the same
@@ -213,8 +211,8 @@ export async function startDockerNode(access: ClusterAccess, options: DockerNode
       }
       // Every pod's directories (and tmpfs mounts) go with them, those of pods without a sandbox too.
       for (const uid of await runtime.volumes.pods()) await runtime.tearDownPodVolumes(uid).catch((err) => log(`node ${options.nodeName}: ${(err as Error).message}`));
-      // The bridge goes with the last node using it (Docker refuses while containers are attached).
-      await docker.getNetwork(NETWORK).remove().catch(() => undefined);
+      // The bridge and its rules go with the last node of this machine using them.
+      await runtime.removeNetworkIfUnused().catch((err) => log(`node ${options.nodeName}: ${(err as Error).message}`));
     },
   };
 }

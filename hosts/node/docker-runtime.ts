@@ -5,10 +5,11 @@
 // so a restarted kubelet re-adopts what it ran; each runtime sees only the containers
 // labelled with its node name, so many nodes can share one engine.
 //
-// Pod network: one user-defined bridge network ("kubeling", bridge interface kubeling0) over
-// the whole cluster CIDR. Every node hands out IPs itself from its own podCIDR (a slice of
-// the cluster CIDR, like host-local IPAM), so pods of different nodes on one machine reach
-// each other directly over the shared bridge, and the host reaches them through it.
+// Pod network: sandboxes start with no Docker network; bridge-cni.ts puts each on one Linux
+// bridge (kubeling0) over the whole cluster CIDR, as the CNI bridge plugin would. Every node
+// hands out IPs itself from its own podCIDR (a slice of the cluster CIDR, like host-local
+// IPAM), so pods of different nodes on one machine reach each other directly over the
+// shared bridge, and the host reaches them through it.
 import Dockerode from "dockerode";
 import type {
   ContainerConfig,
@@ -30,6 +31,7 @@ import { mkdir, realpath, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PodVolumes } from "./pod-volumes.js";
 import { renderResolvConf } from "./dns/resolv-conf.js";
+import { BridgeCni } from "./bridge-cni.js";
 
 export interface DockerRuntimeOptions {
   /** The engine; default: the local socket. */
@@ -38,11 +40,9 @@ export interface DockerRuntimeOptions {
   nodeName: string;
   /** Where this node's pod IPs come from; default 10.244.0.0/24. */
   podCIDR?: string;
-  /** The Docker network every node's sandboxes join; default "kubeling". */
-  networkName?: string;
-  /** The subnet of that network (all nodes' podCIDRs); default 10.244.0.0/16. */
+  /** The range of the bridge every node's sandboxes join (all nodes' podCIDRs); default 10.244.0.0/16. */
   clusterCIDR?: string;
-  /** The bridge interface of a network this runtime creates; default kubeling0 for "kubeling". */
+  /** That bridge; default kubeling0. */
   bridgeName?: string;
   /** The sandbox image; it must run until SIGTERM by itself. Default kubeling/pause:3.10. */
   pauseImage?: string;
@@ -69,6 +69,8 @@ const L = {
 } as const;
 
 const SANDBOX = "podsandbox";
+/** The Docker network earlier versions put sandboxes on (it owned the kubeling0 bridge). */
+const LEGACY_NETWORK = "kubeling";
 const CONTAINER = "container";
 /** Docker's zero time.Time: a container that never started or never finished. */
 const ZERO_TIME = "0001-01-01T00:00:00Z";
@@ -87,11 +89,10 @@ export function networkGateway(cidr: string): string {
 export class DockerRuntime implements Runtime {
   readonly type = "docker";
   readonly nodeName: string;
-  readonly networkName: string;
   readonly podCIDR: string;
   private readonly docker: Dockerode;
   private readonly clusterCIDR: string;
-  private readonly bridgeName: string | undefined;
+  private readonly cni: BridgeCni;
   private readonly pauseImage: string;
   private readonly pullTimeoutMs: number;
   private readonly ips: IPAllocator;
@@ -103,10 +104,9 @@ export class DockerRuntime implements Runtime {
   constructor(options: DockerRuntimeOptions) {
     this.docker = options.docker ?? new Dockerode({ socketPath: "/var/run/docker.sock" });
     this.nodeName = options.nodeName;
-    this.networkName = options.networkName ?? "kubeling";
     this.clusterCIDR = options.clusterCIDR ?? "10.244.0.0/16";
     this.podCIDR = options.podCIDR ?? "10.244.0.0/24";
-    this.bridgeName = options.bridgeName ?? (this.networkName === "kubeling" ? "kubeling0" : undefined);
+    this.cni = new BridgeCni({ bridge: options.bridgeName ?? "kubeling0", clusterCIDR: this.clusterCIDR, gateway: networkGateway(this.clusterCIDR) });
     this.pauseImage = options.pauseImage ?? "kubeling/pause:3.10";
     this.pullTimeoutMs = options.pullTimeoutMs ?? 10_000;
     this.ips = new IPAllocator(this.podCIDR);
@@ -124,40 +124,24 @@ export class DockerRuntime implements Runtime {
 
   // --- network ---
 
-  /** Creates the shared pod network unless it exists; checks that it covers podCIDR. */
+  /** The pod bridge and its host rules (bridge-cni.ts). Idempotent; shared by this machine's nodes. */
   async ensureNetwork(): Promise<void> {
-    let info = await this.inspectNetwork();
-    if (!info) {
-      try {
-        await this.docker.createNetwork({
-          Name: this.networkName,
-          Driver: "bridge",
-          CheckDuplicate: true,
-          IPAM: { Driver: "default", Config: [{ Subnet: this.clusterCIDR, Gateway: networkGateway(this.clusterCIDR) }] },
-          Options: this.bridgeName ? { "com.docker.network.bridge.name": this.bridgeName } : {},
-          Labels: { "kubeling.io/network": "pods" },
-        });
-      } catch (err) {
-        // Another node's runtime created it first.
-        if (statusCode(err) !== 409) throw err;
-      }
-      info = await this.inspectNetwork();
-      if (!info) throw new Error(`docker network ${this.networkName} vanished right after it was created`);
-    }
-    const subnets = (info.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => !!s);
-    const pods = parseCIDR(this.podCIDR);
-    if (!subnets.some((s) => cidrContains(parseCIDR(s), pods))) {
-      throw new Error(`docker network ${this.networkName} (subnets ${subnets.join(", ") || "none"}) does not cover pod CIDR ${this.podCIDR}`);
-    }
+    // Before this runtime wired pods itself, a Docker network named "kubeling" owned the
+    // bridge; it goes once nothing is attached to it (Docker refuses otherwise).
+    const legacy = await this.docker.getNetwork(LEGACY_NETWORK).inspect().catch(() => undefined);
+    if (legacy) await this.docker.getNetwork(LEGACY_NETWORK).remove();
+    await this.cni.ensure();
   }
 
-  private async inspectNetwork(): Promise<Dockerode.NetworkInspectInfo | undefined> {
-    try {
-      return (await this.docker.getNetwork(this.networkName).inspect()) as Dockerode.NetworkInspectInfo;
-    } catch (err) {
-      if (statusCode(err) === 404) return undefined;
-      throw err;
-    }
+  /**
+   * Removes the bridge and its rules when no sandbox of any node on this machine runs
+   * (the last node to stop takes them); true when it did.
+   */
+  async removeNetworkIfUnused(): Promise<boolean> {
+    const running = await this.docker.listContainers({ filters: { label: [`${L.type}=${SANDBOX}`, L.node] } });
+    if (running.length > 0) return false;
+    await this.cni.teardown();
+    return true;
   }
 
   /** Once per runtime: the network, and the IPs of the sandboxes a previous process left. */
@@ -165,7 +149,7 @@ export class DockerRuntime implements Runtime {
     this.ready ??= (async () => {
       await this.ensureNetwork();
       for (const c of await this.listRaw(SANDBOX)) {
-        const ip = c.Labels[L.ip] || sandboxIP(c, this.networkName);
+        const ip = c.Labels[L.ip];
         if (ip) this.ips.reserve(ip);
       }
     })().catch((err) => {
@@ -250,11 +234,11 @@ export class DockerRuntime implements Runtime {
         const sandboxId = await this.createSandbox(config, ip);
         return { sandboxId, ip };
       } catch (err) {
-        const inUse = /address already in use/i.test(errorText(err));
+        const inUse = /exists|address already in use/i.test(errorText(err));
         if (!inUse) this.ips.release(ip); // an address in use stays reserved: someone has it
-        // The shared network went with the last node that used it (a clean stop removes it): make it again.
-        const networkGone = /network .* not found/i.test(errorText(err));
-        if (networkGone && tries < 3) {
+        // The bridge went with the last node that used it (a clean stop removes it): make it again.
+        const bridgeGone = /kubeling0|Cannot find device|does not exist/i.test(errorText(err));
+        if (bridgeGone && tries < 3) {
           await this.ensureNetwork();
           continue;
         }
@@ -268,9 +252,8 @@ export class DockerRuntime implements Runtime {
    * rewriteResolvFile): the app containers share the sandbox's network and so this file,
    * and they resolve through cluster DNS rather than Docker's embedded 127.0.0.11.
    */
-  private async writeResolvConf(container: Dockerode.Container, dns: { servers: string[]; searches: string[]; options: string[] }): Promise<void> {
-    const info = await container.inspect();
-    if (!info.ResolvConfPath) throw new Error(`sandbox ${container.id}: Docker reports no resolv.conf path`);
+  private async writeResolvConf(info: Dockerode.ContainerInspectInfo, dns: { servers: string[]; searches: string[]; options: string[] }): Promise<void> {
+    if (!info.ResolvConfPath) throw new Error(`sandbox ${info.Id}: Docker reports no resolv.conf path`);
     await writeFile(info.ResolvConfPath, renderResolvConf(dns));
   }
 
@@ -292,13 +275,15 @@ export class DockerRuntime implements Runtime {
         Hostname: config.hostname.slice(0, 63),
         Labels: labels,
         // shareable: the pod's containers join its IPC namespace too, as dockershim had them.
-        HostConfig: { NetworkMode: this.networkName, IpcMode: "shareable" },
-        NetworkingConfig: { EndpointsConfig: { [this.networkName]: { IPAMConfig: { IPv4Address: ip } } } },
+        // No Docker network: bridge-cni.ts wires the namespace once the pause process runs.
+        HostConfig: { NetworkMode: "none", IpcMode: "shareable" },
       },
     );
     try {
       await container.start();
-      if (config.dnsConfig) await this.writeResolvConf(container, config.dnsConfig);
+      const info = await container.inspect();
+      if (!info.State.Pid) throw new Error(`sandbox ${container.id} exited as it started`);
+      await Promise.all([this.cni.add(container.id, info.State.Pid, ip), config.dnsConfig ? this.writeResolvConf(info, config.dnsConfig) : undefined]);
     } catch (err) {
       await container.remove({ force: true }).catch(() => undefined);
       throw err;
@@ -333,7 +318,7 @@ export class DockerRuntime implements Runtime {
         namespace: c.Labels[L.podNamespace] ?? "",
         name: c.Labels[L.podName] ?? "",
         // A stopped sandbox has left the network: no IP, as after CNI DEL.
-        ip: ready ? sandboxIP(c, this.networkName) || (c.Labels[L.ip] ?? "") : "",
+        ip: ready ? (c.Labels[L.ip] ?? "") : "",
         state: ready ? "ready" : "notready",
         createdAt: c.Created * 1000,
       };
@@ -605,9 +590,6 @@ function dockerTime(value: string | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-function sandboxIP(c: Dockerode.ContainerInfo, network: string): string {
-  return c.NetworkSettings?.Networks?.[network]?.IPAddress ?? "";
-}
 
 // --- errors ---
 

@@ -41,8 +41,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await removeAll();
-  // The kubeling bridge goes with its last user (Docker refuses while another suite's containers are attached).
-  await docker.getNetwork("kubeling").remove().catch(() => undefined);
+  // The kubeling bridge goes with its last user (it stays while another suite's sandboxes run).
+  await make().removeNetworkIfUnused();
   rmSync(podsDir, { recursive: true, force: true });
 });
 

@@ -41,8 +41,8 @@ afterAll(async () => {
   kubelet?.stop();
   await h?.stop();
   await removeAll();
-  // The kubeling bridge goes with its last user (Docker refuses while another suite's containers are attached).
-  await docker.getNetwork("kubeling").remove().catch(() => undefined);
+  // The kubeling bridge goes with its last user (it stays while another suite's sandboxes run).
+  await runtime?.removeNetworkIfUnused();
 }, 60_000);
 
 const getPod = (name: string) => h.client.get(R.pods, "default", name) as Promise<KubeObject & { status: any }>;

@@ -5,7 +5,7 @@
 // network namespace (`ip netns exec NS …`). Uses the default `iptables` (the nft variant on
 // current distributions), never iptables-legacy.
 import { spawn } from "node:child_process";
-import { BASE_CHAINS, CHAIN_PREFIX, JUMP_RULES, renderRules, type RulesInput } from "./rules.js";
+import { BASE_CHAINS, CHAIN_PREFIX, DYNAMIC_CHAIN, JUMP_RULES, renderRules, type RulesInput } from "./rules.js";
 
 export interface ExecResult {
   code: number;
@@ -104,7 +104,7 @@ export class Iptables {
     }
   }
 
-  /** Removes the jumps (every copy) and all KUBELING- chains. */
+  /** Removes the jumps (every copy) and kube-proxy's chains (not the pod network's KUBELING-CNI- ones). */
   async teardown(): Promise<void> {
     for (const j of JUMP_RULES) {
       for (let i = 0; i < 100; i++) {
@@ -112,7 +112,9 @@ export class Iptables {
         if (r.code !== 0) break;
       }
     }
-    const { nat, filter } = await this.chains();
+    const all = await this.chains();
+    const nat = all.nat.filter((c) => (BASE_CHAINS.nat as readonly string[]).includes(c) || DYNAMIC_CHAIN.test(c));
+    const filter = all.filter.filter((c) => (BASE_CHAINS.filter as readonly string[]).includes(c) || DYNAMIC_CHAIN.test(c));
     const lines: string[] = [];
     for (const [table, chains] of [
       ["nat", nat],
