@@ -15,6 +15,7 @@ import { Kubelet } from "../../core/kubelet/kubelet.js";
 import { DockerRuntime, networkGateway } from "./docker-runtime.js";
 import { CLUSTER_CIDR, CLUSTER_DOMAIN, DNS_SERVICE_IP, startNodeNetwork, type NodeNetwork } from "./node-network.js";
 import { nodeProbeTransport } from "./probe-transport.js";
+import { kubeletConnection } from "./kubelet-connection.js";
 import { parseResolvConf, podDnsConfig } from "./dns/resolv-conf.js";
 
 /** The images a fresh machine gets from scripts/docker-up.sh (nothing can be pulled here). */
@@ -152,7 +153,7 @@ export async function startDockerNode(api: ApiServer, options: DockerNodeOptions
     dnsConfigFor: (pod) => podDnsConfig(pod as never, { clusterDomain: CLUSTER_DOMAIN, clusterDNS: [DNS_SERVICE_IP], host: hostResolvConf() }).config,
   });
   await kubelet.start();
-  const forgetNode = api.registerNode(options.nodeName, { logs: (ns, pod, container, o) => kubelet.logs(ns, pod, container, o) });
+  const forgetNode = api.registerNode(options.nodeName, kubeletConnection(kubelet, runtime));
   const version = await runtime.version();
   log(`node ${options.nodeName}: kubelet on Docker ${version.runtimeVersion}, pods on ${podCIDR}`);
   let network: NodeNetwork | null = null;
