@@ -50,9 +50,9 @@ function dial(host: string, port: number, describe: (why: string) => string): Pr
       socket.destroy();
       resolve({ error: describe(`dial tcp ${host}:${port}: i/o timeout`) });
     }, DIAL_TIMEOUT_MS);
-    socket.once("error", (err) => {
+    socket.once("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      resolve({ error: describe(err.message) });
+      resolve({ error: describe(goDialError(host, port, err)) });
     });
     socket.once("connect", () => {
       clearTimeout(timer);
@@ -66,4 +66,10 @@ function dial(host: string, port: number, describe: (why: string) => string): Pr
       });
     });
   });
+}
+
+/** A dial error as Go words it (what kubectl users see from a real kubelet), else Node's message. */
+function goDialError(host: string, port: number, err: NodeJS.ErrnoException): string {
+  const why = ({ ECONNREFUSED: "connection refused", EHOSTUNREACH: "no route to host", ENETUNREACH: "network is unreachable", ETIMEDOUT: "connection timed out" } as Record<string, string>)[err.code ?? ""];
+  return why ? `dial tcp4 ${host}:${port}: connect: ${why}` : err.message;
 }
