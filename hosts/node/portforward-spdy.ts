@@ -3,26 +3,10 @@
 // frames (the SPDY/3.1+portforward.k8s.io tunnel kubectl 1.32 tries first). For each local
 // connection kubectl opens two streams with the same `requestid`: `streamtype: error` (text
 // back when the pod's port cannot be reached) and `streamtype: data` (the TCP bytes).
-import { createRequire } from "node:module";
-import { once, type EventEmitter } from "node:events";
+import { once } from "node:events";
 import type { Duplex } from "node:stream";
 import type { PodPortConnection } from "../../core/api/server.js";
-
-/** The part of spdy-transport's API used here (it ships no types). */
-interface SpdyStream extends Duplex {
-  headers: Record<string, string | undefined>;
-  respond(status: number, headers: Record<string, string>, callback?: (err?: Error) => void): void;
-  abort(callback?: () => void): void;
-}
-interface SpdyConnection extends EventEmitter {
-  start(version: number): void;
-  end(callback?: () => void): void;
-  _spdyState: { parser: { parseKVs(buffer: unknown, callback: (err: Error | null, headers?: Record<string, string>) => void): void } };
-}
-interface SpdyTransport {
-  connection: { create(socket: Duplex, options: { protocol: "spdy"; isServer: boolean; windowSize?: number }): SpdyConnection };
-}
-const spdy = createRequire(import.meta.url)("spdy-transport") as SpdyTransport;
+import { spdyServer, type SpdyStream } from "./spdy-server.js";
 
 /** A request whose second stream does not come within this long is dropped (the kubelet waits 30 s too). */
 const PAIR_TIMEOUT_MS = 30_000;
@@ -31,21 +15,6 @@ export type PortDialer = (port: number) => Promise<PodPortConnection | { error: 
 
 /** Serves port-forward streams on `socket` until it closes; each data stream goes to `dial(port)`. */
 export function servePortForward(socket: Duplex, dial: PortDialer, log?: (line: string) => void): void {
-  const connection = spdy.connection.create(socket, { protocol: "spdy", isServer: true });
-  // Go's SPDY client sends no :method/:path (it is not HTTP), which spdy-transport insists on
-  // for SYN_STREAM: supply them for this connection's parser only.
-  const parser = connection._spdyState.parser;
-  const parseKVs = parser.parseKVs.bind(parser);
-  parser.parseKVs = (buffer, callback) =>
-    parseKVs(buffer, (err, headers) => {
-      if (headers) {
-        headers[":method"] ??= "POST";
-        headers[":path"] ??= "/";
-      }
-      callback(err, headers);
-    });
-  connection.start(3.1);
-
   const pending = new Map<string, { error?: SpdyStream; data?: SpdyStream; timer: ReturnType<typeof setTimeout> }>();
   const open = new Set<PodPortConnection>();
   const closeAll = () => {
@@ -54,16 +23,8 @@ export function servePortForward(socket: Duplex, dial: PortDialer, log?: (line: 
     for (const c of open) c.destroy();
     open.clear();
   };
-  connection.on("error", (err: Error) => {
-    log?.(`port-forward: ${err.message}`);
-    socket.destroy();
-  });
-  socket.on("error", () => undefined);
   socket.on("close", closeAll);
-
-  connection.on("stream", (stream: SpdyStream) => {
-    stream.on("error", () => undefined);
-    stream.respond(200, {});
+  spdyServer(socket, (stream) => {
     const type = stream.headers["streamtype"];
     const requestId = stream.headers["requestid"] ?? "";
     if (type !== "error" && type !== "data") {
@@ -87,7 +48,7 @@ export function servePortForward(socket: Duplex, dial: PortDialer, log?: (line: 
       pending.delete(requestId);
       void forward(pair.error, pair.data, stream.headers["port"] ?? "", dial, open);
     }
-  });
+  }, log);
 }
 
 async function forward(errorStream: SpdyStream, data: SpdyStream, portHeader: string, dial: PortDialer, open: Set<PodPortConnection>): Promise<void> {
@@ -103,19 +64,23 @@ async function forward(errorStream: SpdyStream, data: SpdyStream, portHeader: st
   if ("error" in target) return fail(target.error);
   open.add(target);
   data.once("close", () => target.destroy());
-  const toPod = (async () => {
-    for await (const chunk of data as AsyncIterable<Buffer>) await target.write(chunk);
-    await target.close(); // kubectl's local side closed: EOF to the pod
-  })().catch(() => target.destroy());
+  // Events, not async iteration: spdy-transport's streams (readable-stream 3) do not end
+  // their iterator on the client's FIN.
+  let toPod: Promise<void> = Promise.resolve();
+  data.on("data", (chunk: Buffer) => {
+    data.pause();
+    toPod = toPod.then(() => target.write(chunk)).then(() => void data.resume(), () => target.destroy());
+  });
+  // kubectl's local side closed: EOF to the pod.
+  data.once("end", () => (toPod = toPod.then(() => target.close()).catch(() => target.destroy())));
   const fromPod = (async () => {
     for await (const chunk of target.readable) {
       if (!data.write(chunk)) await Promise.race([once(data, "drain"), once(data, "close")]);
     }
   })().catch(() => undefined);
   await fromPod;
+  // The pod's side is done: end ours; the TCP connection goes when kubectl drops the stream.
   data.end();
   errorStream.end();
-  await toPod;
-  open.delete(target);
-  target.destroy();
+  data.once("close", () => open.delete(target));
 }

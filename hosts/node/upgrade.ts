@@ -1,5 +1,6 @@
 // Connection upgrades on the API server's port: pods/exec over WebSocket (v5.channel.k8s.io,
-// the protocol itself is core/api/remotecommand.ts) and pods/portforward over WebSocket
+// the protocol itself is core/api/remotecommand.ts) or SPDY (v4.channel.k8s.io, kubectl's
+// fallback; exec-spdy.ts), and pods/portforward over WebSocket
 // (SPDY/3.1+portforward.k8s.io) or a raw SPDY/3.1 upgrade (KUBECTL_PORT_FORWARD_WEBSOCKETS=false).
 // The checks — user, RBAC `create` on the subresource, pod, container, node — are the API
 // server's (ApiServer.connect) and answer before the upgrade, as Status errors; kubectl shows
@@ -11,6 +12,7 @@ import type { ApiServer, UserInfo } from "../../core/api/server.js";
 import { Errors } from "../../core/api/status.js";
 import { PORT_FORWARD_TUNNEL_PROTOCOL, V5_CHANNEL_PROTOCOL, serveRemoteCommand, type MessageSocket } from "../../core/api/remotecommand.js";
 import { servePortForward } from "./portforward-spdy.js";
+import { SPDY_EXEC_PROTOCOLS, serveExecSpdy } from "./exec-spdy.js";
 
 /** The protocol a SPDY port-forward upgrade must offer in X-Stream-Protocol-Version. */
 const PORT_FORWARD_SPDY_PROTOCOL = "portforward.k8s.io";
@@ -57,11 +59,18 @@ export function podStreamUpgrades(api: ApiServer, authenticate: (req: IncomingMe
         servePortForward(socket, target.dial);
         return;
       }
-      const why =
-        upgrade === "spdy/3.1"
-          ? `pods/${target.subresource} over SPDY is not supported by this server: use the WebSocket protocol ${V5_CHANNEL_PROTOCOL} (kubectl's default)`
-          : `unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? "")} for pods/${target.subresource}`;
-      refuse(socket, 400, Errors.badRequest(why).status);
+      if (upgrade === "spdy/3.1" && target.subresource === "exec") {
+        const versions = list(req.headers["x-stream-protocol-version"]);
+        const chosen = SPDY_EXEC_PROTOCOLS.find((p) => versions.includes(p));
+        if (!chosen) {
+          return refuse(socket, 403, Errors.forbiddenBy({ group: "", plural: "pods" }, target.pod, `unable to negotiate protocol: client supports [${versions.join(" ")}], server accepts [${SPDY_EXEC_PROTOCOLS.join(" ")}]`).status);
+        }
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${chosen}\r\n\r\n`);
+        if (head.length > 0) socket.unshift(head);
+        serveExecSpdy(socket, target.start, target.command, target.options);
+        return;
+      }
+      refuse(socket, 400, Errors.badRequest(`unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? "")} for pods/${target.subresource}`).status);
     } catch (err) {
       refuse(socket, 500, Errors.internal((err as Error).message).status);
     }

@@ -1,6 +1,6 @@
 // kubectl exec and kubectl port-forward end to end: kubectl 1.32 against `kubeling up` with
 // its kubelet on the real Docker engine. exec speaks v5.channel.k8s.io over WebSocket (stdin,
-// exit codes, -c, a tty with resizes); port-forward speaks SPDY, tunnelled in WebSocket by
+// exit codes, -c, a tty with resizes) and v4.channel.k8s.io over SPDY; port-forward speaks SPDY, tunnelled in WebSocket by
 // default and as a plain SPDY upgrade with KUBECTL_PORT_FORWARD_WEBSOCKETS=false. Traffic goes
 // only to loopback and the containers made here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -172,6 +172,22 @@ describe("kubectl exec against kubeling up with a Docker node", () => {
     const r = spawnSync("script", ["-qec", line, "/dev/null"], { encoding: "utf8", env: env(), timeout: 30_000 });
     expect(r.stdout).toMatch(/\/dev\/pts\/\d+/);
     expect(r.status).toBe(0);
+  });
+
+  it("falls back to SPDY (v4.channel.k8s.io) with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false: output, stdin, exit code, tty", () => {
+    const spdy = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false" };
+    const started = performance.now();
+    const hostname = kubectlWith(undefined, spdy, "exec", "web", "--", "cat", "/etc/hostname");
+    console.log(`kubectl exec round trip over SPDY: ${(performance.now() - started).toFixed(0)} ms`);
+    expect([hostname.code, hostname.out, hostname.err]).toEqual([0, "web\n", ""]);
+    expect(kubectlWith("hi\n", spdy, "exec", "-i", "web", "--", "cat").out).toBe("hi\n");
+    const failed = kubectlWith(undefined, spdy, "exec", "web", "--", "sh", "-c", "echo oops >&2; exit 3");
+    expect(failed.code).toBe(3);
+    expect(failed.err).toContain("oops\n");
+    expect(failed.err).toContain("command terminated with exit code 3");
+    const tty = spawnSync("script", ["-qec", `${KUBECTL} exec -it web -- sh -c 'tty; exit 0'`, "/dev/null"], { encoding: "utf8", env: { ...env(), ...spdy }, timeout: 30_000 });
+    expect(tty.stdout).toMatch(/\/dev\/pts\/\d+/);
+    expect(tty.status).toBe(0);
   });
 
   it("the v5 frames on the wire: resize on stream 4, terminal output on 1, the Status on 3", async () => {
