@@ -61,6 +61,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
     extra: [
       { name: "log", group: "", version: "v1", kind: "Pod", verbs: ["get"] },
       { name: "binding", group: "", version: "v1", kind: "Binding", verbs: ["create"] },
+      { name: "exec", group: "", version: "v1", kind: "PodExecOptions", verbs: ["create", "get"] },
+      { name: "portforward", group: "", version: "v1", kind: "PodPortForwardOptions", verbs: ["create", "get"] },
     ],
   }),
   resource("", "v1", "Node", "nodes", { cluster: true, short: ["no"], status: true }),

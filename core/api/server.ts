@@ -36,6 +36,8 @@ import { privilegedCauses } from "./privileged.js";
 import { timestamp } from "./object-store.js";
 import { NamespaceLifecycle } from "./namespace-lifecycle.js";
 import { ServiceAllocator } from "./service-allocator.js";
+import type { ExecStream, WritableLike } from "../../bindings/runtime.js";
+import type { RemoteCommandOptions } from "./remotecommand.js";
 
 export interface UserInfo {
   name: string;
@@ -59,7 +61,44 @@ export type StreamWriter = (chunk: string | Uint8Array) => void;
  */
 export interface NodeConnection {
   logs(namespace: string, pod: string, container: string, options: { previous?: boolean; follow?: boolean; tailLines?: number }): Promise<AsyncIterable<Uint8Array> | { error: string }>;
+  /** Starts `command` in the pod's container with the streams asked for (`kubectl exec`). */
+  exec(namespace: string, pod: string, container: string, command: string[], options: RemoteCommandOptions): Promise<ExecStream | { error: string }>;
+  /** A TCP connection to `port` inside the pod's network namespace (`kubectl port-forward`). */
+  portForward(namespace: string, pod: string, port: number): Promise<PodPortConnection | { error: string }>;
 }
+
+/** Bytes both ways to a pod's port; `close` is EOF toward the pod (a half-close). */
+export interface PodPortConnection extends WritableLike {
+  readable: AsyncIterable<Uint8Array>;
+  /** Drops the connection in both directions. */
+  destroy(): void;
+}
+
+/**
+ * A pods/exec or pods/portforward request that passed kube-apiserver's checks: what the host
+ * runs once it has upgraded the connection (WebSocket or SPDY; the protocol is the host's).
+ */
+export type PodStreamTarget =
+  | {
+      subresource: "exec";
+      namespace: string;
+      pod: string;
+      container: string;
+      command: string[];
+      options: RemoteCommandOptions;
+      /** Starts the command on the pod's node. */
+      start(): Promise<ExecStream | { error: string }>;
+    }
+  | {
+      subresource: "portforward";
+      namespace: string;
+      pod: string;
+      /** Opens a connection to the pod's port on its node. */
+      dial(port: number): Promise<PodPortConnection | { error: string }>;
+    };
+
+/** The subresources reached by upgrading the connection, not by a plain request. */
+const STREAMING_SUBRESOURCES = new Set(["exec", "portforward"]);
 
 export type ApiResponse =
   | { status: number; headers: Record<string, string>; body: unknown }
@@ -120,7 +159,7 @@ export class ApiServer {
   private readonly rbac: RbacAuthorizer;
   private readonly namespaces: NamespaceLifecycle;
   readonly services: ServiceAllocator;
-  /** Kubelets by node name, for pods/log (and later exec, port-forward). */
+  /** Kubelets by node name, for pods/log, exec and portforward. */
   private readonly nodeConnections = new Map<string, NodeConnection>();
 
   constructor(private readonly options: ApiServerOptions) {
@@ -374,7 +413,71 @@ export class ApiServer {
     await this.bootstrapKubernetesService();
   }
 
-  /** A node's kubelet becomes reachable for pods/log; returns a function that forgets it. */
+  /**
+   * pods/exec and pods/portforward, before the upgrade: RBAC `create` on the subresource, the
+   * pod, its container and its node, with kube-apiserver's errors. Returns what to run after
+   * the upgrade, or the error response to answer instead. Any other path is a 400.
+   */
+  async connect(req: ApiRequest): Promise<PodStreamTarget | { status: number; body: unknown }> {
+    try {
+      return await this.streamTarget(req);
+    } catch (err) {
+      if (err instanceof ApiError) return { status: err.code, body: err.status };
+      return { status: 500, body: Errors.internal((err as Error).message).status };
+    }
+  }
+
+  private async streamTarget(req: ApiRequest): Promise<PodStreamTarget> {
+    const path = req.path.replace(/\/+$/, "");
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/([^/]+)$/.exec(path);
+    if (!m || !STREAMING_SUBRESOURCES.has(m[3])) throw Errors.badRequest(`the server does not upgrade connections for ${path} (only pods/exec and pods/portforward)`);
+    const [namespace, name, subresource] = [m[1], m[2], m[3]].map(decodeURIComponent);
+    const r = findResource("", "v1", "pods")!;
+    if (!(await this.rbac.allowed(req.user, { verb: "create", group: "", resource: "pods", subresource, namespace, name }))) {
+      throw Errors.forbidden(req.user.name, "create", r, namespace, name, subresource);
+    }
+    type PodShape = KubeObject & { spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] }; status?: { phase?: string } };
+    const pod = (await this.store.get(r, namespace, name)) as PodShape;
+    const nodeName = pod.spec?.nodeName;
+    const phase = pod.status?.phase ?? "Pending";
+    const node = async () => {
+      if (!nodeName) throw Errors.badRequest(`pod ${name} does not have a host assigned`);
+      const connection = await this.nodeConnection(nodeName);
+      if (!connection) throw Errors.internal(`no connection to the kubelet of node ${nodeName} (is it running?)`);
+      return connection;
+    };
+    if (subresource === "portforward") {
+      const connection = await node();
+      if (phase !== "Running") throw Errors.badRequest(`unable to forward port because pod is not running. Current status=${phase}`);
+      return { subresource, namespace, pod: name, dial: (port) => connection.portForward(namespace, name, port) };
+    }
+    const q = req.query;
+    const flag = (key: string) => q.get(key) === "true" || q.get(key) === "1";
+    const tty = flag("tty");
+    // With a tty the terminal carries stderr on stdout: the kubelet drops the stderr stream.
+    const options: RemoteCommandOptions = { stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr") && !tty, tty };
+    if (!options.stdin && !options.stdout && !options.stderr) throw Errors.badRequest("you must specify at least 1 of stdin, stdout, stderr");
+    const command = q.getAll("command");
+    if (command.length === 0) throw Errors.badRequest("you must specify at least one command for the container");
+    const container = this.chooseContainer(pod, name, q.get("container") ?? "");
+    const connection = await node();
+    if (phase === "Succeeded" || phase === "Failed") throw Errors.badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`);
+    return { subresource: "exec", namespace, pod: name, container, command, options, start: () => connection.exec(namespace, name, container, command, options) };
+  }
+
+  /** The container a pods/log or pods/exec request means: the one named, or the pod's only one. */
+  private chooseContainer(pod: KubeObject & { spec?: { containers?: { name: string }[]; initContainers?: { name: string }[] } }, name: string, container: string): string {
+    const names = (pod.spec?.containers ?? []).map((c) => c.name);
+    const all = [...names, ...(pod.spec?.initContainers ?? []).map((c) => c.name)];
+    if (!container) {
+      if (names.length !== 1) throw Errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(" ")}]`);
+      return names[0];
+    }
+    if (!all.includes(container)) throw Errors.badRequest(`container ${container} is not valid for pod ${name}`);
+    return container;
+  }
+
+  /** A node's kubelet becomes reachable for pods/log, exec and portforward; returns a function that forgets it. */
   registerNode(nodeName: string, connection: NodeConnection): () => void {
     this.nodeConnections.set(nodeName, connection);
     return () => {
@@ -386,16 +489,8 @@ export class ApiServer {
   private async serveLog(req: ApiRequest, r: ResourceInfo, namespace: string, name: string): Promise<ApiResponse> {
     if (req.method !== "GET") throw Errors.methodNotAllowed();
     const pod = (await this.store.get(r, namespace, name)) as KubeObject & { spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] } };
-    const names = (pod.spec?.containers ?? []).map((c) => c.name);
-    const all = [...names, ...(pod.spec?.initContainers ?? []).map((c) => c.name)];
     const q = req.query;
-    let container = q.get("container") ?? "";
-    if (!container) {
-      if (names.length !== 1) throw Errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(" ")}]`);
-      container = names[0];
-    } else if (!all.includes(container)) {
-      throw Errors.badRequest(`container ${container} is not valid for pod ${name}`);
-    }
+    const container = this.chooseContainer(pod, name, q.get("container") ?? "");
     const nodeName = pod.spec?.nodeName;
     if (!nodeName) throw Errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
     const node = await this.nodeConnection(nodeName);
@@ -442,6 +537,8 @@ export class ApiServer {
     if (subresource === "scale" && name) return this.serveScale(req, r, namespace, name, dryRun);
     if (subresource === "binding" && name) return this.serveBinding(req, r, namespace, name, dryRun);
     if (subresource === "log" && name) return this.serveLog(req, r, namespace!, name);
+    // What kube-apiserver's upgrade-aware proxy answers a plain request for these.
+    if (subresource && STREAMING_SUBRESOURCES.has(subresource)) throw Errors.badRequest("Upgrade request required");
     switch (req.method) {
       case "GET": {
         if (name) {

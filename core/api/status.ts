@@ -81,10 +81,11 @@ export const Errors = {
   unauthorized(): ApiError {
     return failure(401, "Unauthorized", "Unauthorized");
   },
-  forbidden(user: string, verb: string, r: Qualified, namespace?: string, name?: string): ApiError {
+  forbidden(user: string, verb: string, r: Qualified, namespace?: string, name?: string, subresource?: string): ApiError {
     const subject = name ? `${qualified(r)} "${name}"` : qualified(r);
     const scope = namespace ? ` in the namespace "${namespace}"` : " at the cluster scope";
-    const message = `${subject} is forbidden: User "${user}" cannot ${verb} resource "${r.plural}" in API group "${r.group}"${scope}`;
+    const resource = subresource ? `${r.plural}/${subresource}` : r.plural;
+    const message = `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${r.group}"${scope}`;
     return failure(403, "Forbidden", message, { name, group: r.group || undefined, kind: r.plural });
   },
   /** 410 Gone: a resourceVersion older than the store keeps. */

@@ -2,7 +2,7 @@
 // `kubeling up` runs, here or on another machine. It trusts the server the token names
 // (node-token.ts), takes a free /24 of the pod network for its pods, runs a kubelet on this
 // machine's Docker (its own containers only: they carry its node name), serves its
-// kubelet's logs to the API server (kubelet-server.ts), and runs kube-proxy and cluster DNS
+// kubelet's logs, exec and port-forward to the API server (kubelet-server.ts), and runs kube-proxy and cluster DNS
 // unless another kubeling process on this machine already does.
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -13,6 +13,7 @@ import { defaultNodeName, hostAddresses, hostAddress, startDockerNode, type Dock
 import { discoverCa } from "./node-token.js";
 import { RemoteClient } from "./remote-client.js";
 import { startKubeletServer } from "./kubelet-server.js";
+import { kubeletConnection } from "./kubelet-connection.js";
 
 export interface AgentOptions {
   server: string;
@@ -86,7 +87,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const kubelet = node.kubelet;
   const kubeletServer = await startKubeletServer({
     nodeName: options.nodeName,
-    connection: { logs: (ns, pod, container, o) => kubelet.logs(ns, pod, container, o) },
+    connection: kubeletConnection(kubelet, node.runtime),
     token: options.token,
     addresses: [hostAddress(), ...hostAddresses(), "127.0.0.1"],
     port: options.kubeletPort,

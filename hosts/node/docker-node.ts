@@ -15,6 +15,7 @@ import { Kubelet } from "../../core/kubelet/kubelet.js";
 import { DockerRuntime, networkGateway } from "./docker-runtime.js";
 import { CLUSTER_CIDR, CLUSTER_DOMAIN, DNS_SERVICE_IP, startNodeNetwork, type NodeNetwork } from "./node-network.js";
 import { nodeProbeTransport } from "./probe-transport.js";
+import { kubeletConnection } from "./kubelet-connection.js";
 import { parseResolvConf, podDnsConfig } from "./dns/resolv-conf.js";
 import { claimMachineRole } from "./machine-role.js";
 
@@ -180,7 +181,7 @@ export async function startDockerNode(access: ClusterAccess, options: DockerNode
     dnsConfigFor: (pod) => podDnsConfig(pod as never, { clusterDomain: CLUSTER_DOMAIN, clusterDNS: [DNS_SERVICE_IP], host: hostResolvConf() }).config,
   });
   await kubelet.start();
-  const forgetNode = access.registerNode?.(options.nodeName, { logs: (ns, pod, container, o) => kubelet.logs(ns, pod, container, o) }) ?? (() => undefined);
+  const forgetNode = access.registerNode?.(options.nodeName, kubeletConnection(kubelet, runtime)) ?? (() => undefined);
   const version = await runtime.version();
   log(`node ${options.nodeName}: kubelet on Docker ${version.runtimeVersion}, pods on ${podCIDR}`);
   // kube-proxy and cluster DNS once per machine: a second node here shares the first one's.

@@ -1,14 +1,16 @@
 // The API server behind HTTPS (Node's https module): TLS with the cluster CA, client
 // certificate authentication (the certificate's CN is the user, each O a group, as in
 // Kubernetes), a 3 MiB body limit, and watch streams with headers flushed at once (kubectl
-// waits for them before reading events).
+// waits for them before reading events). Upgrades (exec, port-forward) are in upgrade.ts.
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
+import type { Duplex } from "node:stream";
 import type { ApiServer, UserInfo } from "../../core/api/server.js";
 import { Errors } from "../../core/api/status.js";
 import { MAX_BODY_BYTES } from "../../core/api/codec.js";
 import type { Pki } from "./pki.js";
+import { podStreamUpgrades } from "./upgrade.js";
 
 export interface HttpsApiOptions {
   api: ApiServer;
@@ -23,6 +25,8 @@ export function createHttpsApi(options: HttpsApiOptions): Server {
     { key: options.pki.serverKey, cert: options.pki.serverCert + options.pki.caCert, ca: options.pki.caCert, requestCert: true, rejectUnauthorized: false },
     (req, res) => void handle(options, req, res),
   );
+  const upgrades = podStreamUpgrades(options.api, (req) => authenticate(options, req));
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => void upgrades(req, socket, head));
   // Watches are long-lived: no idle timeout on the socket.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

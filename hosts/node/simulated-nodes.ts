@@ -10,6 +10,7 @@ import { InProcessClient, type KubeObject } from "../../core/controllers/client.
 import { realClock } from "../../core/controllers/clock.js";
 import { SimulatedNodes } from "../../core/kubelet/simulated-nodes.js";
 import { SimulatedRuntime } from "../browser/simulated-runtime.js";
+import { kubeletConnection } from "./kubelet-connection.js";
 
 export const SIMULATE_STOPPED_ANNOTATION = "kubeling.io/simulate-stopped";
 
@@ -44,5 +45,13 @@ export async function startSimulatedNodes(
   const started = Date.now();
   await nodes.start();
   log(`simulated nodes: ${count} registered (${nodes.names[0]}…${nodes.names[count - 1]}) in ${Date.now() - started} ms`);
-  return { nodes, stop: () => nodes.stop() };
+  // logs and exec reach the simulated containers; port-forward has no pod network to reach.
+  const forget = nodes.names.map((name) => api.registerNode(name, kubeletConnection(nodes.kubelet(name)!, nodes.runtime(name)!, { podNetwork: false })));
+  return {
+    nodes,
+    stop: async () => {
+      for (const f of forget) f();
+      await nodes.stop();
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // Several nodes: `kubeling up` with its Docker node, and `kubeling agent` joining a second
 // node on the same machine with the node token. kubectl 1.32 sees two Ready nodes; a
-// Deployment spreads over both; the agent's pods answer on their IPs, their logs come
-// through the agent's kubelet server, a pod on the agent reaches a Service and the API
+// Deployment spreads over both; the agent's pods answer on their IPs, their logs, exec and
+// port-forward come through the agent's kubelet server, a pod on the agent reaches a Service and the API
 // server (default/kubernetes) from inside; stopping the agent removes its containers, its
 // node goes NotReady and its pods run on the other node after their (shortened)
 // toleration. Traffic goes only to loopback and the containers made here.
@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLI, applierFor, kubectlFor, machineLock, until } from "./harness.js";
+import { CLI, KUBECTL, applierFor, kubectlFor, machineLock, until } from "./harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kubeling-e2e-agent-"));
 const dataDir = join(dir, "data");
@@ -158,6 +158,32 @@ spec:
     expect(out).toContain("api-ok");
     const endpoint = kubectl("get", "endpoints", "kubernetes", "-o", "jsonpath={.subsets[0].addresses[0].ip}").out;
     expect(endpoint).toBe("10.244.0.1");
+  });
+
+  it("kubectl exec and port-forward reach a pod on the agent through its kubelet server", async () => {
+    const onAgent = livePods("app=web").find((p) => p.spec.nodeName === agentNode)!;
+    expect(kubectl("exec", onAgent.metadata.name, "--", "cat", "/etc/hostname").out.trim()).toBe(onAgent.metadata.name);
+    const input = spawnSync(KUBECTL, ["exec", "-i", onAgent.metadata.name, "--", "sh", "-c", "cat; exit 3"], {
+      input: "through the agent\n",
+      encoding: "utf8",
+      env: { ...process.env, KUBECONFIG: join(dataDir, "kubeconfig"), HOME: dir },
+      timeout: 30_000,
+    });
+    expect(input.stdout).toBe("through the agent\n");
+    expect(input.status).toBe(3);
+    expect(input.stderr).toContain("command terminated with exit code 3");
+    const local = 40000 + Math.floor(Math.random() * 20000);
+    const pf = spawn(KUBECTL, ["port-forward", `pod/${onAgent.metadata.name}`, `${local}:80`], { env: { ...process.env, KUBECONFIG: join(dataDir, "kubeconfig"), HOME: dir }, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    pf.stdout!.on("data", (d) => (log += d));
+    pf.stderr!.on("data", (d) => (log += d));
+    try {
+      await until("port-forward listening", () => log.includes(`Forwarding from 127.0.0.1:${local}`), 20_000);
+      const page = spawnSync("curl", ["-s", "--max-time", "5", `http://127.0.0.1:${local}/`], { encoding: "utf8" }).stdout.trim();
+      expect(page).toBe(onAgent.metadata.name);
+    } finally {
+      pf.kill("SIGTERM");
+    }
   });
 
   it("stopping the agent removes its containers; its node goes NotReady and its pods move", async () => {

@@ -1,0 +1,75 @@
+// What the API server reaches a kubelet in this process for (kube-apiserver's :10250 calls):
+// pods/log, pods/exec through the Runtime's execStream, and pods/portforward as a TCP
+// connection to the pod's IP — Kubernetes forwards to the port inside the pod's network
+// namespace, and on this machine pod IPs are routable from the host (bridge kubeling0).
+import { connect } from "node:net";
+import type { Runtime } from "../../bindings/runtime.js";
+import type { NodeConnection, PodPortConnection } from "../../core/api/server.js";
+import type { Kubelet } from "../../core/kubelet/kubelet.js";
+
+/** A pod's port that does not answer within this long is an error on the forward. */
+const DIAL_TIMEOUT_MS = 10_000;
+
+export interface KubeletConnectionOptions {
+  /** False where pod IPs lead nowhere (simulated nodes): port-forward answers with an error. */
+  podNetwork?: boolean;
+}
+
+export function kubeletConnection(kubelet: Kubelet, runtime: Runtime, options: KubeletConnectionOptions = {}): NodeConnection {
+  const podNetwork = options.podNetwork ?? true;
+  return {
+    logs: (namespace, pod, container, o) => kubelet.logs(namespace, pod, container, o),
+
+    async exec(namespace, pod, container, command, o) {
+      const found = await kubelet.findContainer(namespace, pod, container);
+      if ("error" in found) return found;
+      const status = (await runtime.listContainers()).find((c) => c.id === found.id);
+      if (status?.state !== "running") return { error: `error executing command in container: container "${container}" in pod "${pod}" is not running` };
+      try {
+        return await runtime.execStream(found.id, command, { stdin: o.stdin, tty: o.tty });
+      } catch (err) {
+        return { error: `error executing command in container: ${(err as Error).message}` };
+      }
+    },
+
+    async portForward(namespace, pod, port) {
+      if (!podNetwork) return { error: `port-forward is not supported on node ${kubelet.nodeName}: its pods are simulated and have no network` };
+      const sandbox = (await runtime.listSandboxes())
+        .filter((s) => s.namespace === namespace && s.name === pod && s.state === "ready" && s.ip)
+        .sort((a, b) => b.createdAt - a.createdAt)[0];
+      if (!sandbox) return { error: `pod ${namespace}/${pod} has no running sandbox on node ${kubelet.nodeName}` };
+      return dial(sandbox.ip, port, (why) => `error forwarding port ${port} to pod ${pod}, uid ${sandbox.uid}: ${why}`);
+    },
+  };
+}
+
+function dial(host: string, port: number, describe: (why: string) => string): Promise<PodPortConnection | { error: string }> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ error: describe(`dial tcp ${host}:${port}: i/o timeout`) });
+    }, DIAL_TIMEOUT_MS);
+    socket.once("error", (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({ error: describe(goDialError(host, port, err)) });
+    });
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      // Later errors (a reset) end the reading side; the caller sees the stream stop.
+      socket.on("error", () => undefined);
+      resolve({
+        readable: socket,
+        write: (chunk) => new Promise((ok, fail) => socket.write(chunk, (err) => (err ? fail(err) : ok()))),
+        close: async () => void socket.end(),
+        destroy: () => socket.destroy(),
+      });
+    });
+  });
+}
+
+/** A dial error as Go words it (what kubectl users see from a real kubelet), else Node's message. */
+function goDialError(host: string, port: number, err: NodeJS.ErrnoException): string {
+  const why = ({ ECONNREFUSED: "connection refused", EHOSTUNREACH: "no route to host", ENETUNREACH: "network is unreachable", ETIMEDOUT: "connection timed out" } as Record<string, string>)[err.code ?? ""];
+  return why ? `dial tcp4 ${host}:${port}: connect: ${why}` : err.message;
+}
