@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLI, applierFor, kubectlFor, machineLock, until } from "./harness.js";
+import { CLI, KUBECTL, applierFor, kubectlFor, machineLock, until } from "./harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kubeling-e2e-node-"));
 const dataDir = join(dir, "data");
@@ -162,7 +162,7 @@ spec:
   });
 
   it("restarts a container that exits, with back-off, and counts RESTARTS", async () => {
-    expect(kubectl("run", "crasher", "--image=busybox", "--", "sh", "-c", "sleep 1; exit 3").code).toBe(0);
+    expect(kubectl("run", "crasher", "--image=busybox", "--", "sh", "-c", "echo started at $(cut -d' ' -f1 /proc/uptime); sleep 1; exit 3").code).toBe(0);
     const pod = await until("two restarts", () => {
       const p = JSON.parse(kubectl("get", "pod", "crasher", "-o", "json").out) as Pod;
       return (p.status.containerStatuses?.[0]?.restartCount ?? 0) >= 2 && p;
@@ -173,7 +173,46 @@ spec:
       return /CrashLoopBackOff|Error/.test(out) && out;
     }, 30_000);
     expect(table).toMatch(/^crasher\s+0\/1\s+(CrashLoopBackOff|Error)\s+\d+/);
+    // --previous: the attempt before the current one, which printed its own start time.
+    const previous = kubectl("logs", "crasher", "--previous");
+    expect(previous.code).toBe(0);
+    expect(previous.out).toMatch(/^started at \d+\.\d+\n$/);
     kubectl("delete", "pod", "crasher", "--grace-period=0", "--force");
+  });
+
+  it("kubectl logs -f follows one container of a two-container pod (-c)", async () => {
+    expect(
+      apply(
+        "ticker.yaml",
+        `apiVersion: v1
+kind: Pod
+metadata: {name: ticker}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - {name: tick, image: busybox, command: ["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.3; done"]}
+  - {name: idle, image: busybox, command: ["sleep", "3600"]}
+`,
+      ).code,
+    ).toBe(0);
+    await until("ticker Running", () => kubectl("get", "pod", "ticker", "-o", "jsonpath={.status.phase}").out === "Running", 30_000);
+    // Without -c, kubectl 1.32 picks the first container itself and says so.
+    const defaulted = kubectl("logs", "ticker");
+    expect(defaulted.err).toContain('Defaulted container "tick" out of: tick, idle');
+    expect(defaulted.out).toMatch(/^tick 1\n/);
+    const follow = spawn(KUBECTL, ["logs", "-f", "ticker", "-c", "tick"], { env: { ...process.env, KUBECONFIG: join(dataDir, "kubeconfig"), HOME: dir }, stdio: ["ignore", "pipe", "pipe"] });
+    let followed = "";
+    follow.stdout!.on("data", (d) => (followed += d));
+    try {
+      // Lines written after kubectl started arrive while it keeps the stream open.
+      const first = await until("a first tick", () => /tick (\d+)/.exec(followed)?.[1], 15_000);
+      await until("three more ticks", () => followed.includes(`tick ${Number(first) + 3}\n`), 15_000);
+      expect(follow.exitCode).toBeNull();
+    } finally {
+      follow.kill("SIGTERM");
+    }
+    expect(kubectl("logs", "ticker", "-c", "idle").out).toBe("");
+    kubectl("delete", "pod", "ticker", "--grace-period=0", "--force");
   });
 
   it("keeps its pods running across a crash of kubeling up (the kubelet adopts them)", async () => {
