@@ -11,6 +11,7 @@ import type { Server } from "node:https";
 import { R, type ApiClient } from "../../core/controllers/client.js";
 import { defaultNodeName, hostAddresses, hostAddress, startDockerNode, type DockerNode } from "./docker-node.js";
 import { discoverCa } from "./node-token.js";
+import { parseResourceFlag } from "./node-resources.js";
 import { RemoteClient } from "./remote-client.js";
 import { startKubeletServer } from "./kubelet-server.js";
 import { kubeletConnection } from "./kubelet-connection.js";
@@ -21,6 +22,9 @@ export interface AgentOptions {
   nodeName: string;
   dataDir: string;
   kubeletPort: number;
+  /** As `kubeling up`'s flags of the same names. */
+  nodeCapacity?: Record<string, string>;
+  kubeReserved?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -41,6 +45,12 @@ export function parseAgentArgs(args: string[]): AgentOptions | string {
     } else if (flag === "--name" || flag === "--node-name") options.nodeName = value();
     else if (flag === "--data-dir") options.dataDir = value();
     else if (flag === "--kubelet-port") options.kubeletPort = Number(value());
+    else if (flag === "--node-capacity" || flag === "--kube-reserved") {
+      const list = parseResourceFlag(flag, value());
+      if (typeof list === "string") return list;
+      if (flag === "--node-capacity") options.nodeCapacity = list;
+      else options.kubeReserved = list;
+    }
     else return `unknown flag: ${args[i]}`;
   }
   if (!options.server || !/^https:\/\//.test(options.server)) return "--server https://HOST:PORT is required";
@@ -82,7 +92,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   // Fails here, with the server's own Status, when the token is not accepted.
   await client.get(R.namespaces, undefined, "default");
   const podCIDR = await claimPodCIDR(client, options.nodeName);
-  const node = await startDockerNode({ client }, { nodeName: options.nodeName, dataDir: options.dataDir, podCIDR, kubeletPort: options.kubeletPort, log });
+  const node = await startDockerNode({ client }, { nodeName: options.nodeName, dataDir: options.dataDir, podCIDR, kubeletPort: options.kubeletPort, capacity: options.nodeCapacity, kubeReserved: options.kubeReserved, log });
   if (!node) throw new Error("Docker is not available on this machine");
   const kubelet = node.kubelet;
   const kubeletServer = await startKubeletServer({
@@ -112,7 +122,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 export async function agent(args: string[]): Promise<number> {
   const options = parseAgentArgs(args);
   if (typeof options === "string") {
-    console.error(`kubeling agent: ${options}\nusage: kubeling agent --server https://HOST:PORT (--token T | --token-file F) [--name NODE] [--data-dir DIR] [--kubelet-port N]`);
+    console.error(`kubeling agent: ${options}\nusage: kubeling agent --server https://HOST:PORT (--token T | --token-file F) [--name NODE] [--data-dir DIR] [--kubelet-port N] [--node-capacity LIST] [--kube-reserved LIST]`);
     return 2;
   }
   let running: RunningAgent;

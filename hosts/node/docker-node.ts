@@ -18,6 +18,7 @@ import { nodeProbeTransport } from "./probe-transport.js";
 import { kubeletConnection } from "./kubelet-connection.js";
 import { parseResolvConf, podDnsConfig } from "./dns/resolv-conf.js";
 import { claimMachineRole } from "./machine-role.js";
+import { allocatableOf } from "./node-resources.js";
 
 /** The images a fresh machine gets from scripts/docker-up.sh (nothing can be pulled here). */
 export const DEFAULT_IMAGES = ["busybox:latest", "kubeling/pause:3.10"];
@@ -46,6 +47,10 @@ export interface DockerNodeOptions {
   dataDir: string;
   /** This node's pod range (a /24 of the cluster's 10.244.0.0/16). */
   podCIDR?: string;
+  /** Replaces the machine's figures in node.status.capacity (`--node-capacity`). */
+  capacity?: Record<string, string>;
+  /** Held back from allocatable (`--kube-reserved`). */
+  kubeReserved?: Record<string, string>;
   /** status.daemonEndpoints' kubelet port (where an agent's kubelet server listens). */
   kubeletPort?: number;
   /** The control plane's load-balancer pool, routed to the bridge (default 10.245.0.0/24). */
@@ -165,13 +170,15 @@ export async function startDockerNode(access: ClusterAccess, options: DockerNode
   const podCIDR = options.podCIDR ?? "10.244.0.0/24";
   const runtime = new DockerRuntime({ docker, nodeName: options.nodeName, podCIDR, clusterCIDR: CLUSTER_CIDR, podsDir: join(options.dataDir, "pods") });
   await runtime.ensureNetwork();
+  const capacity = { ...machineCapacity(options.dataDir), ...(options.capacity ?? {}) };
   const kubelet = new Kubelet({
     nodeName: options.nodeName,
     client: access.client.as("kubelet"),
     runtime,
     clock: realClock,
     address: hostAddress(),
-    capacity: machineCapacity(options.dataDir),
+    capacity,
+    allocatable: options.kubeReserved ? allocatableOf(capacity, options.kubeReserved) : undefined,
     labels: { "kubernetes.io/arch": goArch(), "beta.kubernetes.io/arch": goArch() },
     nodeInfo: { kernelVersion: release(), osImage: osImage(), architecture: goArch() },
     podCIDR,

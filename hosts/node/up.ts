@@ -23,6 +23,7 @@ import { defaultNodeName, hostAddresses, inProcessAccess, startDockerNode } from
 import { networkGateway } from "./docker-runtime.js";
 import { CLUSTER_CIDR, SERVICE_CIDR } from "./node-network.js";
 import { loadOrCreateNodeToken } from "./node-token.js";
+import { parseResourceFlag } from "./node-resources.js";
 import { remoteKubelet } from "./remote-kubelet.js";
 import type { UserInfo } from "../../core/api/server.js";
 import { loadBalancerPool } from "../../core/controllers/service-lb.js";
@@ -31,6 +32,10 @@ import { IPRange, DEFAULT_SERVICE_CIDR } from "../../core/api/service-allocator.
 export interface UpOptions {
   dataDir: string;
   port: number;
+  /** The node's capacity instead of the machine's figures (`--node-capacity cpu=4,memory=8Gi`). */
+  nodeCapacity?: Record<string, string>;
+  /** Held back from the node's allocatable (`--kube-reserved cpu=500m,memory=1Gi`). */
+  kubeReserved?: Record<string, string>;
   /** Where the API server listens (kube-apiserver's --bind-address); default 127.0.0.1. */
   bindAddress?: string;
   etcd?: string[];
@@ -77,6 +82,12 @@ export function parseUpArgs(args: string[]): UpOptions | string {
       options.nodeName = value();
       if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(options.nodeName ?? "")) return `invalid --node-name: ${args[i]} (a lower-case DNS subdomain)`;
     } else if (flag === "--no-node") options.noNode = true;
+    else if (flag === "--node-capacity" || flag === "--kube-reserved") {
+      const list = parseResourceFlag(flag, value());
+      if (typeof list === "string") return list;
+      if (flag === "--node-capacity") options.nodeCapacity = list;
+      else options.kubeReserved = list;
+    }
     else if (flag === "--simulate-nodes") {
       options.simulateNodes = Number(value());
       if (!Number.isInteger(options.simulateNodes) || options.simulateNodes < 0 || options.simulateNodes > 10_000) return `invalid --simulate-nodes: ${args[i]} (0 to 10000)`;
@@ -165,7 +176,7 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
   });
   loops.start();
   const simulated = options.simulateNodes ? await startSimulatedNodes(api, options.simulateNodes, log, { startDelayMs: options.simulateStartDelayMs }) : null;
-  const node = options.noNode ? null : await startDockerNode(inProcessAccess(api), { nodeName: options.nodeName ?? defaultNodeName(), dataDir: options.dataDir, loadBalancerPool: options.loadBalancerPool, log });
+  const node = options.noNode ? null : await startDockerNode(inProcessAccess(api), { nodeName: options.nodeName ?? defaultNodeName(), dataDir: options.dataDir, loadBalancerPool: options.loadBalancerPool, capacity: options.nodeCapacity, kubeReserved: options.kubeReserved, log });
   // Pods reach the API server through default/kubernetes (10.96.0.1:443): its endpoint moves
   // from loopback to the bridge's gateway, where the server also listens once the bridge exists.
   let podListener: Server | null = null;
@@ -224,7 +235,7 @@ function firstServiceIP(cidr: string): string {
 export async function up(args: string[]): Promise<number> {
   const options = parseUpArgs(args);
   if (typeof options === "string") {
-    console.error(`kubeling up: ${options}\nusage: kubeling up [--data-dir DIR] [--port N] [--bind-address IP] [--etcd URL[,URL...]] [--node-name NAME] [--no-node] [--simulate-nodes N] [--simulate-start-delay MS] [--node-monitor-grace-period S] [--record-scheduling-decisions] [--load-balancer-pool CIDR]`);
+    console.error(`kubeling up: ${options}\nusage: kubeling up [--data-dir DIR] [--port N] [--bind-address IP] [--etcd URL[,URL...]] [--node-name NAME] [--node-capacity LIST] [--kube-reserved LIST] [--no-node] [--simulate-nodes N] [--simulate-start-delay MS] [--node-monitor-grace-period S] [--record-scheduling-decisions] [--load-balancer-pool CIDR]`);
     return 2;
   }
   let running: RunningControlPlane;

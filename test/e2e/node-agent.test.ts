@@ -63,7 +63,7 @@ beforeAll(async () => {
   release = await machineLock("docker-node");
   up = run(["up", "--data-dir", dataDir, "--port", String(port), "--node-name", upNode, "--node-monitor-grace-period", "20"]);
   await waitFor(up, "agents join with:", "kubeling up");
-  agent = run(["agent", "--server", `https://127.0.0.1:${port}`, "--token-file", join(dataDir, "pki", "node-token"), "--name", agentNode, "--kubelet-port", String(kubeletPort), "--data-dir", join(dir, "agent")]);
+  agent = run(["agent", "--server", `https://127.0.0.1:${port}`, "--token-file", join(dataDir, "pki", "node-token"), "--name", agentNode, "--kubelet-port", String(kubeletPort), "--data-dir", join(dir, "agent"), "--node-capacity", "cpu=3,memory=4Gi", "--kube-reserved", "cpu=500m"]);
   await waitFor(agent, "kubelet server listening", "kubeling agent");
 }, 700_000);
 
@@ -80,6 +80,10 @@ describe("a second node joins with kubeling agent", () => {
     expect(cidrs).toContain(`${upNode}=10.244.0.0/24`);
     expect(cidrs).toMatch(new RegExp(`${agentNode}=10\\.244\\.[1-9]\\d*\\.0/24`));
     expect(agent.output).toContain("kube-proxy and cluster DNS are served on this machine by pid");
+    // The capacity it was given, less what --kube-reserved holds back.
+    const resources = JSON.parse(kubectl("get", "node", agentNode, "-o", "jsonpath={.status}").out) as { capacity: Record<string, string>; allocatable: Record<string, string> };
+    expect(resources.capacity).toMatchObject({ cpu: "3", memory: "4Gi" });
+    expect(resources.allocatable).toMatchObject({ cpu: "2500m", memory: "4Gi" });
   });
 
   it("runs a Deployment's pods on both nodes; the agent's pods answer and their logs come back", async () => {
