@@ -30,8 +30,8 @@ start_dockerd() {
   fi
   echo "docker-up: starting dockerd (log: $LOG)"
   # setsid: dockerd must outlive this script and the shell that ran it.
-  # --userland-proxy=false: Docker then puts bridge ports in hairpin mode, so a pod reaches
-  # itself through a Service IP (kube-proxy DNATs the packet back out of the port it came in by).
+  # --userland-proxy=false: no docker-proxy processes for published ports (kubeling publishes
+  # none; its pods are wired by hosts/node/bridge-cni.ts, which sets hairpin mode itself).
   setsid dockerd --userland-proxy=false >>"$LOG" 2>&1 </dev/null &
   for _ in $(seq 1 300); do
     answers && return 0

@@ -79,18 +79,20 @@ const encoder = new TextEncoder();
 /** The control plane's own identity: system:masters, as kube-controller-manager's credentials allow everything it needs. */
 export const CONTROL_PLANE_USER: UserInfo = { name: "system:kube-controller-manager", groups: ["system:masters", "system:authenticated"] };
 
-export class InProcessClient implements ApiClient {
+/**
+ * The REST calls of an ApiClient on one primitive, `send` (a request answered with the
+ * decoded object, or an ApiError): the in-process client hands it to the API server's
+ * handler, the Node host's remote client sends it over HTTPS. Writes name the field manager.
+ */
+export abstract class RestClient implements ApiClient {
   constructor(
-    private readonly api: ApiServer,
-    private readonly user: UserInfo = CONTROL_PLANE_USER,
     /** The field manager named in managedFields ("kube-controller-manager", "kube-scheduler", "kubelet"…). */
-    private readonly manager = "kube-controller-manager",
+    protected readonly manager: string,
   ) {}
 
-  /** The same client acting as another component (another field manager and user). */
-  as(manager: string, user: UserInfo = this.user): InProcessClient {
-    return new InProcessClient(this.api, user, manager);
-  }
+  protected abstract send<T>(method: string, path: string, query: URLSearchParams, body: unknown, contentType: string): Promise<T>;
+
+  abstract watch(r: ResourceInfo, namespace: string | undefined, options: WatchOptions, onEvent: (e: WatchEventOut) => void, onEnd: () => void): Promise<() => void>;
 
   async get(r: ResourceInfo, namespace: string | undefined, name: string): Promise<KubeObject> {
     return this.call("GET", path(r, namespace, name));
@@ -101,7 +103,7 @@ export class InProcessClient implements ApiClient {
     if (options.labelSelector) query.set("labelSelector", options.labelSelector);
     if (options.fieldSelector) query.set("fieldSelector", options.fieldSelector);
     const list = await this.call<{ items: KubeObject[]; metadata: { resourceVersion: string } }>("GET", path(r, namespace), query);
-    return { items: list.items, resourceVersion: list.metadata.resourceVersion };
+    return { items: list.items ?? [], resourceVersion: list.metadata.resourceVersion };
   }
 
   async create(r: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<KubeObject> {
@@ -130,12 +132,31 @@ export class InProcessClient implements ApiClient {
     });
   }
 
+  private call<T = KubeObject>(method: string, p: string, query = new URLSearchParams(), body?: unknown, contentType = "application/json"): Promise<T> {
+    if (method !== "GET" && method !== "DELETE") query.set("fieldManager", this.manager);
+    return this.send<T>(method, p, query, body, contentType);
+  }
+}
+
+export class InProcessClient extends RestClient {
+  constructor(
+    private readonly api: ApiServer,
+    private readonly user: UserInfo = CONTROL_PLANE_USER,
+    manager = "kube-controller-manager",
+  ) {
+    super(manager);
+  }
+
+  /** The same client acting as another component (another field manager and user). */
+  as(manager: string, user: UserInfo = this.user): InProcessClient {
+    return new InProcessClient(this.api, user, manager);
+  }
+
   async watch(r: ResourceInfo, namespace: string | undefined, options: WatchOptions, onEvent: (e: WatchEventOut) => void, onEnd: () => void): Promise<() => void> {
     return this.api.watchObjects(this.user, r, namespace, options, onEvent, onEnd);
   }
 
-  private async call<T = KubeObject>(method: string, p: string, query = new URLSearchParams(), body?: unknown, contentType = "application/json"): Promise<T> {
-    if (method !== "GET" && method !== "DELETE") query.set("fieldManager", this.manager);
+  protected async send<T>(method: string, p: string, query: URLSearchParams, body: unknown, contentType: string): Promise<T> {
     const response = await this.api.handle({
       method,
       path: p,

@@ -12,6 +12,7 @@ import { R, type ApiClient } from "../../core/controllers/client.js";
 import { defaultNodeName, hostAddresses, hostAddress, startDockerNode, type DockerNode } from "./docker-node.js";
 import { discoverCa } from "./node-token.js";
 import { parseResourceFlag } from "./node-resources.js";
+import { runInForeground } from "./foreground.js";
 import { RemoteClient } from "./remote-client.js";
 import { startKubeletServer } from "./kubelet-server.js";
 import { kubeletConnection } from "./kubelet-connection.js";
@@ -119,26 +120,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 }
 
 /** Runs until SIGINT/SIGTERM, then stops cleanly. */
-export async function agent(args: string[]): Promise<number> {
-  const options = parseAgentArgs(args);
-  if (typeof options === "string") {
-    console.error(`kubeling agent: ${options}\nusage: kubeling agent --server https://HOST:PORT (--token T | --token-file F) [--name NODE] [--data-dir DIR] [--kubelet-port N] [--node-capacity LIST] [--kube-reserved LIST]`);
-    return 2;
-  }
-  let running: RunningAgent;
-  try {
-    running = await startAgent(options);
-  } catch (err) {
-    console.error(`kubeling agent: ${(err as Error).message}`);
-    return 1;
-  }
-  console.log("Ctrl-C stops it.");
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
-  console.log("stopping…");
-  await running.stop();
-  console.log("stopped.");
-  return 0;
+export function agent(args: string[]): Promise<number> {
+  return runInForeground("agent", "kubeling agent --server https://HOST:PORT (--token T | --token-file F) [--name NODE] [--data-dir DIR] [--kubelet-port N] [--node-capacity LIST] [--kube-reserved LIST]", parseAgentArgs(args), startAgent);
 }

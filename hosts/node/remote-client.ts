@@ -5,7 +5,7 @@
 // informer relists, as client-go's reflector does.
 import { Agent, request, type RequestOptions } from "node:https";
 import type { IncomingMessage } from "node:http";
-import { path, type ApiClient, type DeleteOptions, type KubeObject, type ListOptions, type PatchType, type WatchOptions } from "../../core/controllers/client.js";
+import { path, RestClient, type WatchOptions } from "../../core/controllers/client.js";
 import type { WatchEventOut } from "../../core/api/object-store.js";
 import type { ResourceInfo } from "../../core/api/resources.js";
 import { ApiError, type Status } from "../../core/api/status.js";
@@ -20,15 +20,14 @@ export interface RemoteClientOptions {
   manager?: string;
 }
 
-export class RemoteClient implements ApiClient {
+export class RemoteClient extends RestClient {
   private readonly url: URL;
   private readonly agent: Agent;
-  private readonly manager: string;
 
   constructor(private readonly options: RemoteClientOptions) {
+    super(options.manager ?? "kubelet");
     this.url = new URL(options.server);
     this.agent = new Agent({ keepAlive: true, maxSockets: 16, ca: options.caCert });
-    this.manager = options.manager ?? "kubelet";
   }
 
   /** The same connection acting as another component (field manager). */
@@ -41,51 +40,12 @@ export class RemoteClient implements ApiClient {
     this.agent.destroy();
   }
 
-  async get(r: ResourceInfo, namespace: string | undefined, name: string): Promise<KubeObject> {
-    return this.call("GET", path(r, namespace, name));
-  }
-
-  async list(r: ResourceInfo, namespace?: string, options: ListOptions = {}): Promise<{ items: KubeObject[]; resourceVersion: string }> {
-    const query = new URLSearchParams();
-    if (options.labelSelector) query.set("labelSelector", options.labelSelector);
-    if (options.fieldSelector) query.set("fieldSelector", options.fieldSelector);
-    const list = await this.call<{ items: KubeObject[]; metadata: { resourceVersion: string } }>("GET", path(r, namespace), query);
-    return { items: list.items ?? [], resourceVersion: list.metadata.resourceVersion };
-  }
-
-  async create(r: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<KubeObject> {
-    return this.call("POST", path(r, namespace), undefined, obj);
-  }
-
-  async update(r: ResourceInfo, namespace: string | undefined, obj: KubeObject, subresource?: string): Promise<KubeObject> {
-    return this.call("PUT", path(r, namespace, obj.metadata!.name!, subresource), undefined, obj);
-  }
-
-  async patch(r: ResourceInfo, namespace: string | undefined, name: string, type: PatchType, patch: unknown, subresource?: string): Promise<KubeObject> {
-    return this.call("PATCH", path(r, namespace, name, subresource), undefined, patch, type);
-  }
-
-  async delete(r: ResourceInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<void> {
-    const hasBody = Object.keys(options).length > 0;
-    await this.call("DELETE", path(r, namespace, name), undefined, hasBody ? { kind: "DeleteOptions", apiVersion: "v1", ...options } : undefined);
-  }
-
-  async bind(namespace: string, name: string, nodeName: string, uid?: string): Promise<void> {
-    const pods = { group: "", version: "v1", plural: "pods", namespaced: true } as ResourceInfo;
-    await this.call("POST", path(pods, namespace, name, "binding"), undefined, {
-      kind: "Binding",
-      apiVersion: "v1",
-      metadata: { name, namespace, ...(uid ? { uid } : {}) },
-      target: { kind: "Node", apiVersion: "v1", name: nodeName },
-    });
-  }
-
   async watch(r: ResourceInfo, namespace: string | undefined, options: WatchOptions, onEvent: (e: WatchEventOut) => void, onEnd: () => void): Promise<() => void> {
     const query = new URLSearchParams({ watch: "1", allowWatchBookmarks: "true" });
     if (options.labelSelector) query.set("labelSelector", options.labelSelector);
     if (options.fieldSelector) query.set("fieldSelector", options.fieldSelector);
     if (options.resourceVersion) query.set("resourceVersion", options.resourceVersion);
-    const res = await this.send("GET", path(r, namespace), query);
+    const res = await this.request("GET", path(r, namespace), query);
     if ((res.statusCode ?? 500) >= 400) throw new ApiError(await statusOf(res));
     let ended = false;
     const end = () => {
@@ -120,15 +80,14 @@ export class RemoteClient implements ApiClient {
     };
   }
 
-  private async call<T = KubeObject>(method: string, p: string, query = new URLSearchParams(), body?: unknown, contentType = "application/json"): Promise<T> {
-    if (method !== "GET" && method !== "DELETE") query.set("fieldManager", this.manager);
-    const res = await this.send(method, p, query, body, contentType);
+  protected async send<T>(method: string, p: string, query: URLSearchParams, body: unknown, contentType: string): Promise<T> {
+    const res = await this.request(method, p, query, body, contentType);
     if ((res.statusCode ?? 500) >= 400) throw new ApiError(await statusOf(res));
     const text = await readAll(res);
     return (text ? JSON.parse(text) : {}) as T;
   }
 
-  private send(method: string, p: string, query: URLSearchParams, body?: unknown, contentType = "application/json"): Promise<IncomingMessage> {
+  private request(method: string, p: string, query: URLSearchParams, body?: unknown, contentType = "application/json"): Promise<IncomingMessage> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const q = query.toString();
     const options: RequestOptions = {

@@ -24,6 +24,7 @@ import { networkGateway } from "./docker-runtime.js";
 import { CLUSTER_CIDR, SERVICE_CIDR } from "./node-network.js";
 import { loadOrCreateNodeToken } from "./node-token.js";
 import { parseResourceFlag } from "./node-resources.js";
+import { runInForeground } from "./foreground.js";
 import { remoteKubelet } from "./remote-kubelet.js";
 import type { UserInfo } from "../../core/api/server.js";
 import { loadBalancerPool } from "../../core/controllers/service-lb.js";
@@ -232,28 +233,8 @@ function firstServiceIP(cidr: string): string {
 }
 
 /** Runs until SIGINT/SIGTERM, then stops cleanly. */
-export async function up(args: string[]): Promise<number> {
-  const options = parseUpArgs(args);
-  if (typeof options === "string") {
-    console.error(`kubeling up: ${options}\nusage: kubeling up [--data-dir DIR] [--port N] [--bind-address IP] [--etcd URL[,URL...]] [--node-name NAME] [--node-capacity LIST] [--kube-reserved LIST] [--no-node] [--simulate-nodes N] [--simulate-start-delay MS] [--node-monitor-grace-period S] [--record-scheduling-decisions] [--load-balancer-pool CIDR]`);
-    return 2;
-  }
-  let running: RunningControlPlane;
-  try {
-    running = await startControlPlane(options);
-  } catch (err) {
-    console.error(`kubeling up: ${(err as Error).message}`);
-    return 1;
-  }
-  console.log("Ctrl-C stops it.");
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
-  console.log("stopping…");
-  await running.stop();
-  console.log("stopped.");
-  return 0;
+export function up(args: string[]): Promise<number> {
+  return runInForeground("up", "kubeling up [--data-dir DIR] [--port N] [--bind-address IP] [--etcd URL[,URL...]] [--node-name NAME] [--node-capacity LIST] [--kube-reserved LIST] [--no-node] [--simulate-nodes N] [--simulate-start-delay MS] [--node-monitor-grace-period S] [--record-scheduling-decisions] [--load-balancer-pool CIDR] [--allow-privileged]", parseUpArgs(args), startControlPlane);
 }
 
 /** `kubeling kubeconfig --user NAME [--group G]... [--data-dir DIR] [--port N]`: prints a kubeconfig. */

@@ -2,39 +2,25 @@
 // create deployment, rollout status, set image, rollout undo, scale, a Job that completes,
 // a CronJob that fires, a stopped node whose pods move, and a delete that cascades.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CLI, applierFor, kubectlFor, until } from "./harness.js";
+import { rmSync } from "node:fs";
+import { KubelingProcess, podsMatching, suiteWorkspace, until } from "./harness.js";
 
-const dir = mkdtempSync(join(tmpdir(), "kubeling-e2e-loops-"));
-const dataDir = join(dir, "data");
-const port = 21000 + Math.floor(Math.random() * 20000);
-let server: ChildProcess | undefined;
-let output = "";
+const { dir, dataDir, port, kubectl, apply } = suiteWorkspace("loops");
+let server: KubelingProcess | undefined;
 
-const kubectl = kubectlFor(dataDir, dir);
-const apply = applierFor(kubectl, dir);
-
-const podsOf = (selector: string) => JSON.parse(kubectl("get", "pods", "-l", selector, "-o", "json").out).items as { metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string; containers: { image: string }[] }; status: { phase: string } }[];
+type Pod = { metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string; containers: { image: string }[] }; status: { phase: string } };
+const podsOf = (selector: string) => podsMatching<Pod>(kubectl, selector);
 
 beforeAll(async () => {
   // A short node-monitor grace period so a stopped node goes Unknown within seconds.
-  server = spawn(process.execPath, [CLI, "up", "--data-dir", dataDir, "--port", String(port), "--no-node", "--simulate-nodes", "3", "--node-monitor-grace-period", "3"], { stdio: ["ignore", "pipe", "pipe"] });
-  server.stdout!.on("data", (d) => (output += d));
-  server.stderr!.on("data", (d) => (output += d));
-  await until("kubeling up", () => output.includes("API server listening") || (server!.exitCode !== null && (() => { throw new Error(output); })()), 20_000);
+  server = new KubelingProcess(["up", "--data-dir", dataDir, "--port", String(port), "--no-node", "--simulate-nodes", "3", "--node-monitor-grace-period", "3"]);
+  await server.waitFor("API server listening", "kubeling up", 20_000);
   // The CronJob is made first: it fires at the next minute boundary, checked at the end.
   expect(kubectl("create", "cronjob", "tick", "--image=busybox", "--schedule=* * * * *", "--", "true").code).toBe(0);
 });
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once("exit", r));
-    server.kill("SIGINT");
-    await exited;
-  }
+  await server?.stop("SIGINT");
   rmSync(dir, { recursive: true, force: true });
 });
 

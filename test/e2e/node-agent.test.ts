@@ -6,69 +6,44 @@
 // node goes NotReady and its pods run on the other node after their (shortened)
 // toleration. Traffic goes only to loopback and the containers made here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { CLI, KUBECTL, applierFor, kubectlFor, machineLock, until } from "./harness.js";
+import { KUBECTL, KubelingProcess, curl, kubectlEnv, livePods, machineLock, nodeContainers, spawnKubectl, suiteWorkspace, until } from "./harness.js";
 
-const dir = mkdtempSync(join(tmpdir(), "kubeling-e2e-agent-"));
-const dataDir = join(dir, "data");
-const port = 21000 + Math.floor(Math.random() * 20000);
+const { dir, dataDir, port, kubectl, apply } = suiteWorkspace("agent");
 const kubeletPort = port + 1;
 const upNode = `e2e-up-${process.pid}`;
 const agentNode = `e2e-agent-${process.pid}`;
-const kubectl = kubectlFor(dataDir, dir);
-const apply = applierFor(kubectl, dir);
 
-interface Proc {
-  child: ChildProcess;
-  output: string;
-}
-const procs: Proc[] = [];
+const procs: KubelingProcess[] = [];
 
-function run(args: string[]): Proc {
-  const p: Proc = { child: spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] }), output: "" };
-  p.child.stdout!.on("data", (d) => (p.output += d));
-  p.child.stderr!.on("data", (d) => (p.output += d));
+function run(args: string[]): KubelingProcess {
+  const p = new KubelingProcess(args);
   procs.push(p);
   return p;
 }
 
-async function stop(p: Proc): Promise<void> {
-  if (p.child.exitCode !== null) return;
-  const exited = new Promise((r) => p.child.once("exit", r));
-  p.child.kill("SIGINT");
-  await exited;
-}
-
-const waitFor = (p: Proc, text: string, what: string, ms = 60_000) =>
-  until(what, () => p.output.includes(text) || (p.child.exitCode !== null && (() => { throw new Error(p.output); })()), ms);
-
-const containersOf = (node: string) =>
-  spawnSync("docker", ["ps", "-aq", "--filter", `label=kubeling.io/node=${node}`], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
-
 type Pod = { metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string }; status: { phase: string; podIP?: string } };
-const livePods = (selector: string) => (JSON.parse(kubectl("get", "pods", "-l", selector, "-o", "json").out).items as Pod[]).filter((p) => !p.metadata.deletionTimestamp);
 const nodeReady = (name: string) => {
   const r = kubectl("get", "node", name, "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}");
   return r.code === 0 ? r.out.trim() : "";
 };
 
-let up: Proc;
-let agent: Proc;
+let up: KubelingProcess;
+let agent: KubelingProcess;
 let release = () => {};
 
 beforeAll(async () => {
   release = await machineLock("docker-node");
   up = run(["up", "--data-dir", dataDir, "--port", String(port), "--node-name", upNode, "--node-monitor-grace-period", "20"]);
-  await waitFor(up, "agents join with:", "kubeling up");
+  await up.waitFor("agents join with:", "kubeling up");
   agent = run(["agent", "--server", `https://127.0.0.1:${port}`, "--token-file", join(dataDir, "pki", "node-token"), "--name", agentNode, "--kubelet-port", String(kubeletPort), "--data-dir", join(dir, "agent"), "--node-capacity", "cpu=3,memory=4Gi", "--kube-reserved", "cpu=500m"]);
-  await waitFor(agent, "kubelet server listening", "kubeling agent");
+  await agent.waitFor("kubelet server listening", "kubeling agent");
 }, 700_000);
 
 afterAll(async () => {
-  for (const p of procs) await stop(p);
+  for (const p of procs) await p.stop("SIGINT");
   release();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -119,14 +94,14 @@ spec:
       ).code,
     ).toBe(0);
     const pods = await until("4 web pods Running", () => {
-      const p = livePods("app=web");
+      const p = livePods<Pod>(kubectl, "app=web");
       return p.length === 4 && p.every((x) => x.status.phase === "Running" && x.status.podIP) && p;
     }, 60_000);
     const nodes = new Set(pods.map((p) => p.spec.nodeName));
     expect(nodes).toEqual(new Set([upNode, agentNode]));
     const onAgent = pods.find((p) => p.spec.nodeName === agentNode)!;
     expect(onAgent.status.podIP).not.toMatch(/^10\.244\.0\./);
-    const page = spawnSync("curl", ["-s", "--max-time", "3", `http://${onAgent.status.podIP}/`], { encoding: "utf8" }).stdout.trim();
+    const page = curl(`http://${onAgent.status.podIP}/`).trim();
     expect(page).toBe(onAgent.metadata.name);
     // pods/log of a pod on the agent: the API server dials the agent's kubelet server.
     const logs = await until("the agent pod's log", () => {
@@ -165,38 +140,35 @@ spec:
   });
 
   it("kubectl exec and port-forward reach a pod on the agent through its kubelet server", async () => {
-    const onAgent = livePods("app=web").find((p) => p.spec.nodeName === agentNode)!;
+    const onAgent = livePods<Pod>(kubectl, "app=web").find((p) => p.spec.nodeName === agentNode)!;
     expect(kubectl("exec", onAgent.metadata.name, "--", "cat", "/etc/hostname").out.trim()).toBe(onAgent.metadata.name);
     const input = spawnSync(KUBECTL, ["exec", "-i", onAgent.metadata.name, "--", "sh", "-c", "cat; exit 3"], {
       input: "through the agent\n",
       encoding: "utf8",
-      env: { ...process.env, KUBECONFIG: join(dataDir, "kubeconfig"), HOME: dir },
+      env: kubectlEnv(dataDir, dir),
       timeout: 30_000,
     });
     expect(input.stdout).toBe("through the agent\n");
     expect(input.status).toBe(3);
     expect(input.stderr).toContain("command terminated with exit code 3");
     const local = 40000 + Math.floor(Math.random() * 20000);
-    const pf = spawn(KUBECTL, ["port-forward", `pod/${onAgent.metadata.name}`, `${local}:80`], { env: { ...process.env, KUBECONFIG: join(dataDir, "kubeconfig"), HOME: dir }, stdio: ["ignore", "pipe", "pipe"] });
-    let log = "";
-    pf.stdout!.on("data", (d) => (log += d));
-    pf.stderr!.on("data", (d) => (log += d));
+    const pf = spawnKubectl(dataDir, dir, ["port-forward", `pod/${onAgent.metadata.name}`, `${local}:80`]);
     try {
-      await until("port-forward listening", () => log.includes(`Forwarding from 127.0.0.1:${local}`), 20_000);
-      const page = spawnSync("curl", ["-s", "--max-time", "5", `http://127.0.0.1:${local}/`], { encoding: "utf8" }).stdout.trim();
+      await pf.waitFor(`Forwarding from 127.0.0.1:${local}`, "port-forward listening", 20_000);
+      const page = curl(`http://127.0.0.1:${local}/`, 5).trim();
       expect(page).toBe(onAgent.metadata.name);
     } finally {
-      pf.kill("SIGTERM");
+      await pf.stop("SIGTERM", 5_000);
     }
   });
 
   it("stopping the agent removes its containers; its node goes NotReady and its pods move", async () => {
-    expect(containersOf(agentNode).length).toBeGreaterThan(0);
-    await stop(agent);
-    expect(containersOf(agentNode)).toEqual([]);
+    expect(nodeContainers(agentNode).length).toBeGreaterThan(0);
+    await agent.stop("SIGINT");
+    expect(nodeContainers(agentNode)).toEqual([]);
     await until("the agent's node NotReady", () => nodeReady(agentNode) === "Unknown", 45_000);
     const pods = await until("4 web pods Running on the remaining node", () => {
-      const p = livePods("app=web");
+      const p = livePods<Pod>(kubectl, "app=web");
       return p.length === 4 && p.every((x) => x.status.phase === "Running" && x.spec.nodeName === upNode) && p;
     }, 60_000).catch((err: Error) => {
       throw new Error(`${err.message}\n${kubectl("get", "pods", "-o", "wide").out}\n${kubectl("describe", "node", agentNode).out}\n${kubectl("get", "events", "-A").out}`);

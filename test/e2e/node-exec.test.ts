@@ -4,25 +4,19 @@
 // default and as a plain SPDY upgrade with KUBECTL_PORT_FORWARD_WEBSOCKETS=false. Traffic goes
 // only to loopback and the containers made here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
-import { CLI, KUBECTL, applierFor, kubectlFor, machineLock, until } from "./harness.js";
+import { KUBECTL, KubelingProcess, curl, kubectlEnv, machineLock, spawnKubectl, suiteWorkspace, until, type BackgroundProcess } from "./harness.js";
 
-const dir = mkdtempSync(join(tmpdir(), "kubeling-e2e-exec-"));
-const dataDir = join(dir, "data");
-const port = 21000 + Math.floor(Math.random() * 20000);
+const { dir, dataDir, port, kubectl, apply } = suiteWorkspace("exec");
 const nodeName = `e2e-exec-${process.pid}`;
 const PAGE = "hello from kubeling port-forward";
-let server: ChildProcess | undefined;
-let output = "";
+let server: KubelingProcess | undefined;
 
-const kubectl = kubectlFor(dataDir, dir);
-const apply = applierFor(kubectl, dir);
-const env = () => ({ ...process.env, KUBECONFIG: join(dataDir, "kubeconfig"), HOME: dir });
+const env = () => kubectlEnv(dataDir, dir);
 /** kubectl with stdin and extra environment. */
 const kubectlWith = (input: string | undefined, extraEnv: Record<string, string>, ...args: string[]) => {
   const r = spawnSync(KUBECTL, args, { encoding: "utf8", input, env: { ...env(), ...extraEnv }, timeout: 60_000 });
@@ -33,10 +27,8 @@ let release = () => {};
 
 beforeAll(async () => {
   release = await machineLock("docker-node");
-  server = spawn(process.execPath, [CLI, "up", "--data-dir", dataDir, "--port", String(port), "--node-name", nodeName], { stdio: ["ignore", "pipe", "pipe"] });
-  server.stdout!.on("data", (d) => (output += d));
-  server.stderr!.on("data", (d) => (output += d));
-  await until("kubeling up and its node", () => output.includes(`node ${nodeName}:`) || (server!.exitCode !== null && (() => { throw new Error(output); })()), 60_000);
+  server = new KubelingProcess(["up", "--data-dir", dataDir, "--port", String(port), "--node-name", nodeName]);
+  await server.waitFor(`node ${nodeName}:`, "kubeling up and its node");
   expect(
     apply(
       "pods.yaml",
@@ -73,11 +65,7 @@ spec:
 
 afterAll(async () => {
   kubectl("delete", "pod", "web", "duo", "--wait=true", "--timeout=30s");
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once("exit", r));
-    server.kill("SIGINT");
-    await exited;
-  }
+  await server?.stop("SIGINT");
   release();
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
@@ -91,30 +79,21 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-/** kubectl port-forward in the background until the returned stop is called. */
-async function portForward(extraEnv: Record<string, string>): Promise<{ local: number; log: () => string; stop: () => Promise<void> }> {
+/** kubectl port-forward in the background, listening, until its stop is called. */
+async function portForward(extraEnv: Record<string, string>): Promise<{ local: number; pf: BackgroundProcess }> {
   const local = await freePort();
-  const child = spawn(KUBECTL, ["port-forward", "pod/web", `${local}:80`], { env: { ...env(), ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  child.stdout!.on("data", (d) => (log += d));
-  child.stderr!.on("data", (d) => (log += d));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  };
+  const pf = spawnKubectl(dataDir, dir, ["port-forward", "pod/web", `${local}:80`], extraEnv);
   try {
-    await until("port-forward listening", () => log.includes(`Forwarding from 127.0.0.1:${local} -> 80`) || (child.exitCode !== null && (() => { throw new Error(log); })()), 20_000);
+    await pf.waitFor(`Forwarding from 127.0.0.1:${local} -> 80`, "port-forward listening", 20_000);
   } catch (err) {
-    await stop();
+    await pf.stop("SIGTERM", 5_000);
     throw err;
   }
-  return { local, log: () => log, stop };
+  return { local, pf };
 }
 
-const curl = (local: number) => spawnSync("curl", ["-s", "--max-time", "3", `http://127.0.0.1:${local}/`], { encoding: "utf8", timeout: 10_000 }).stdout;
+/** A GET through the forwarded local port. */
+const curlLocal = (local: number) => curl(`http://127.0.0.1:${local}/`);
 
 /** The admin's client certificate from the kubeconfig, for a WebSocket client of our own. */
 function adminTls() {
@@ -248,34 +227,32 @@ describe("kubectl port-forward against kubeling up with a Docker node", () => {
     ["as a SPDY upgrade (KUBECTL_PORT_FORWARD_WEBSOCKETS=false)", { KUBECTL_PORT_FORWARD_WEBSOCKETS: "false" }],
   ] as const) {
     it(`forwards a local port to the pod's port 80, ${mode}`, async () => {
-      const pf = await portForward(extraEnv);
+      const { local, pf } = await portForward(extraEnv);
       try {
         const started = performance.now();
-        expect(curl(pf.local).trim()).toBe(PAGE);
+        expect(curlLocal(local).trim()).toBe(PAGE);
         console.log(`port-forward (${mode}): first request ${(performance.now() - started).toFixed(0)} ms`);
         // A second connection over the same forward.
-        expect(curl(pf.local).trim()).toBe(PAGE);
+        expect(curlLocal(local).trim()).toBe(PAGE);
         // (curl ran synchronously: kubectl's output is read only now.)
-        await until("kubectl's connection line", () => pf.log().includes(`Handling connection for ${pf.local}`), 5_000);
+        await until("kubectl's connection line", () => pf.output.includes(`Handling connection for ${local}`), 5_000);
       } finally {
-        await pf.stop();
+        await pf.stop("SIGTERM", 5_000);
       }
     });
   }
 
   it("a port nobody listens on: kubectl shows the kubelet's error and stops", async () => {
     const local = await freePort();
-    const child = spawn(KUBECTL, ["port-forward", "pod/web", `${local}:81`], { env: env(), stdio: ["ignore", "pipe", "pipe"] });
-    let log = "";
-    child.stdout!.on("data", (d) => (log += d));
-    child.stderr!.on("data", (d) => (log += d));
+    const pf = spawnKubectl(dataDir, dir, ["port-forward", "pod/web", `${local}:81`]);
     try {
-      await until("port-forward listening", () => log.includes(`-> 81`), 20_000);
-      expect(curl(local)).toBe("");
-      await until("the forwarding error", () => log.includes("lost connection to pod"), 10_000);
-      expect(log).toMatch(/an error occurred forwarding \d+ -> 81: error forwarding port 81 to pod web, uid [-0-9a-f]+: dial tcp4 10\.244\.0\.\d+:81: connect: connection refused/);
+      await until("port-forward listening", () => pf.output.includes(`-> 81`), 20_000);
+      expect(curlLocal(local)).toBe("");
+      // (kubectl stops after the error: read its output, whether or not it has exited.)
+      await until("the forwarding error", () => pf.output.includes("lost connection to pod"), 10_000);
+      expect(pf.output).toMatch(/an error occurred forwarding \d+ -> 81: error forwarding port 81 to pod web, uid [-0-9a-f]+: dial tcp4 10\.244\.0\.\d+:81: connect: connection refused/);
     } finally {
-      child.kill("SIGTERM");
+      await pf.stop("SIGTERM", 5_000);
     }
   });
 });

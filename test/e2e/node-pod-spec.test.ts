@@ -6,23 +6,16 @@
 // appears, a PVC whose data outlives its pod, a privileged pod refused, a preStop hook that
 // runs before SIGTERM, and nothing left on the machine once the pods are gone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { CLI, applierFor, kubectlFor, machineLock, until } from "./harness.js";
+import { KubelingProcess, machineLock, suiteWorkspace, until } from "./harness.js";
 
-const dir = mkdtempSync(join(tmpdir(), "kubeling-e2e-podspec-"));
-const dataDir = join(dir, "data");
+const { dir, dataDir, port, kubectl, apply } = suiteWorkspace("podspec");
 const podsDir = join(dataDir, "pods");
 const hookDir = join(dir, "hook");
-const port = 21000 + Math.floor(Math.random() * 20000);
 const nodeName = `e2e-podspec-${process.pid}`;
-let server: ChildProcess | undefined;
-let output = "";
-
-const kubectl = kubectlFor(dataDir, dir);
-const apply = applierFor(kubectl, dir);
+let server: KubelingProcess | undefined;
 
 type Pod = {
   metadata: { name: string; uid: string };
@@ -55,19 +48,13 @@ let release = () => {};
 
 beforeAll(async () => {
   release = await machineLock("docker-node");
-  server = spawn(process.execPath, [CLI, "up", "--data-dir", dataDir, "--port", String(port), "--node-name", nodeName], { stdio: ["ignore", "pipe", "pipe"] });
-  server.stdout!.on("data", (d) => (output += d));
-  server.stderr!.on("data", (d) => (output += d));
-  await until("kubeling up and its node", () => output.includes(`node ${nodeName}:`) || (server!.exitCode !== null && (() => { throw new Error(output); })()), 60_000);
+  server = new KubelingProcess(["up", "--data-dir", dataDir, "--port", String(port), "--node-name", nodeName]);
+  await server.waitFor(`node ${nodeName}:`, "kubeling up and its node");
   await until("the node Ready", () => /\sReady\s/.test(kubectl("get", "node", nodeName, "--no-headers").out), 30_000);
 }, 700_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once("exit", r));
-    server.kill("SIGINT");
-    await exited;
-  }
+  await server?.stop("SIGINT");
   release();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -9,28 +9,19 @@
 // /cgi-bin/down and /cgi-bin/up remove and make the file the exec probe reads, so the test
 // flips one pod's readiness with a request to its pod IP (no kubectl exec needed).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CLI, applierFor, kubectlFor, machineLock, until } from "./harness.js";
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { KubelingProcess, curl, livePods, machineLock, suiteWorkspace, until, untilEachAnswers } from "./harness.js";
 
-const dir = mkdtempSync(join(tmpdir(), "kubeling-e2e-services-"));
-const dataDir = join(dir, "data");
-const port = 21000 + Math.floor(Math.random() * 20000);
+const { dir, dataDir, port, kubectl, apply } = suiteWorkspace("services");
 const nodeName = `e2e-services-${process.pid}`;
 const POOL = "10.245.0.0/24";
-let server: ChildProcess | undefined;
-let output = "";
-
-const kubectl = kubectlFor(dataDir, dir);
-const apply = applierFor(kubectl, dir);
+let server: KubelingProcess | undefined;
 
 type Pod = { metadata: { name: string; deletionTimestamp?: string }; status: { phase: string; podIP?: string } };
-const podsOf = (selector: string) => (JSON.parse(kubectl("get", "pods", "-l", selector, "-o", "json").out).items as Pod[]).filter((p) => !p.metadata.deletionTimestamp);
 
 /** One bounded GET from the host. */
-const get = (url: string) => spawnSync("curl", ["-s", "--max-time", "2", url], { encoding: "utf8" }).stdout.trim();
+const get = (url: string) => curl(url, 2).trim();
 
 type Slice = { endpoints: { addresses: string[]; conditions: { ready: boolean } }[] | null };
 /** The Service's endpoints, address → ready, over its EndpointSlices. */
@@ -43,18 +34,12 @@ let release = () => {};
 
 beforeAll(async () => {
   release = await machineLock("docker-node");
-  server = spawn(process.execPath, [CLI, "up", "--data-dir", dataDir, "--port", String(port), "--node-name", nodeName], { stdio: ["ignore", "pipe", "pipe"] });
-  server.stdout!.on("data", (d) => (output += d));
-  server.stderr!.on("data", (d) => (output += d));
-  await until("kubeling up with its node's networking", () => output.includes("load balancers:") || (server!.exitCode !== null && (() => { throw new Error(output); })()), 90_000);
+  server = new KubelingProcess(["up", "--data-dir", dataDir, "--port", String(port), "--node-name", nodeName]);
+  await server.waitFor("load balancers:", "kubeling up with its node's networking", 90_000);
 }, 700_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once("exit", r));
-    server.kill("SIGINT");
-    await exited;
-  }
+  await server?.stop("SIGINT");
   release();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -114,7 +99,7 @@ spec:
       ).code,
     ).toBe(0);
     expect(kubectl("rollout", "status", "deployment/lb", "--timeout=60s").out).toContain("successfully rolled out");
-    pods = podsOf("app=lb");
+    pods = livePods<Pod>(kubectl, "app=lb");
     expect(pods).toHaveLength(2);
 
     // kubectl get svc: the pool's address, the node port beside the port.
@@ -132,11 +117,7 @@ spec:
     expect(spawnSync("ip", ["route", "show", POOL], { encoding: "utf8" }).stdout).toContain("dev kubeling0");
 
     const names = new Set(pods.map((p) => p.metadata.name));
-    const seen = new Set<string>();
-    await until("both pods answering on the EXTERNAL-IP", () => {
-      seen.add(get(`http://${lbIP}/`));
-      return [...names].every((n) => seen.has(n));
-    }, 20_000);
+    const seen = await untilEachAnswers("both pods answering on the EXTERNAL-IP", `http://${lbIP}/`, names);
     expect([...seen].filter((n) => n !== "").every((n) => names.has(n))).toBe(true);
   });
 
@@ -144,11 +125,7 @@ spec:
     expect(kubectl("patch", "svc", "lb", "-p", '{"spec":{"externalTrafficPolicy":"Local"}}').code).toBe(0);
     expect(kubectl("get", "svc", "lb", "-o", "jsonpath={.spec.healthCheckNodePort}").out).toMatch(/^3\d{4}$/);
     const names = new Set(pods.map((p) => p.metadata.name));
-    const seen = new Set<string>();
-    await until("both pods answering with policy Local", () => {
-      seen.add(get(`http://${lbIP}/`));
-      return [...names].every((n) => seen.has(n));
-    }, 20_000);
+    await untilEachAnswers("both pods answering with policy Local", `http://${lbIP}/`, names);
     expect(kubectl("patch", "svc", "lb", "-p", '{"spec":{"externalTrafficPolicy":"Cluster"}}').code).toBe(0);
   });
 
@@ -198,10 +175,8 @@ spec:
     await until("the LB rules gone", () => !spawnSync("iptables-save", ["-t", "nat"], { encoding: "utf8" }).stdout.includes(`-d ${lbIP}/32`), 10_000);
     expect(get(`http://${lbIP}/`)).toBe("");
 
-    const exited = new Promise((r) => server!.once("exit", r));
-    server!.kill("SIGINT");
-    await exited;
-    expect(output).toContain("stopped.");
+    await server!.stop("SIGINT");
+    expect(server!.output).toContain("stopped.");
     expect(spawnSync("iptables-save", { encoding: "utf8" }).stdout).not.toContain("KUBELING-");
     const routes = spawnSync("ip", ["route"], { encoding: "utf8" }).stdout;
     expect(routes).not.toContain(POOL);

@@ -5,50 +5,24 @@
 // running, and a clean stop leaves no container, chain, route or bridge behind. Traffic
 // goes only to loopback and the containers made here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CLI, KUBECTL, applierFor, kubectlFor, machineLock, until } from "./harness.js";
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { KubelingProcess, curl, livePods, machineLock, nodeContainers, spawnKubectl, suiteWorkspace, until, untilEachAnswers } from "./harness.js";
 
-const dir = mkdtempSync(join(tmpdir(), "kubeling-e2e-node-"));
-const dataDir = join(dir, "data");
-const port = 21000 + Math.floor(Math.random() * 20000);
+const { dir, dataDir, port, kubectl, apply } = suiteWorkspace("node");
 const nodeName = `e2e-node-${process.pid}`;
-let server: ChildProcess | undefined;
-let output = "";
-
-const kubectl = kubectlFor(dataDir, dir);
-const apply = applierFor(kubectl, dir);
-
-/** This node's containers (of the pods named `podPrefix`…), as Docker lists them. */
-const nodeContainers = (podPrefix = "") =>
-  spawnSync("docker", ["ps", "-a", "--format", '{{.ID}} {{.Label "io.kubernetes.pod.name"}}', "--filter", `label=kubeling.io/node=${nodeName}`], { encoding: "utf8" })
-    .stdout.trim()
-    .split("\n")
-    .filter((line) => line && line.split(" ")[1]?.startsWith(podPrefix))
-    .map((line) => line.split(" ")[0]);
+let server: KubelingProcess | undefined;
 
 async function start(): Promise<void> {
-  output = "";
-  server = spawn(process.execPath, [CLI, "up", "--data-dir", dataDir, "--port", String(port), "--node-name", nodeName], { stdio: ["ignore", "pipe", "pipe"] });
-  server.stdout!.on("data", (d) => (output += d));
-  server.stderr!.on("data", (d) => (output += d));
-  await until("kubeling up and its node", () => output.includes(`node ${nodeName}:`) || (server!.exitCode !== null && (() => { throw new Error(output); })()), 60_000);
-}
-
-async function stop(signal: NodeJS.Signals): Promise<void> {
-  if (!server || server.exitCode !== null) return;
-  const exited = new Promise((r) => server!.once("exit", r));
-  server.kill(signal);
-  await exited;
+  server = new KubelingProcess(["up", "--data-dir", dataDir, "--port", String(port), "--node-name", nodeName]);
+  await server.waitFor(`node ${nodeName}:`, "kubeling up and its node");
 }
 
 type Pod = { metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string }; status: { phase: string; podIP?: string; containerStatuses?: { restartCount: number; state: Record<string, { reason?: string }> }[] } };
-const podsOf = (selector: string) => (JSON.parse(kubectl("get", "pods", "-l", selector, "-o", "json").out).items as Pod[]).filter((p) => !p.metadata.deletionTimestamp);
+const podsOf = (selector: string) => livePods<Pod>(kubectl, selector);
 
-/** GET from the host to a pod IP with curl's own bounded timeout. */
-const fetchFrom = (ip: string, port: number) => spawnSync("curl", ["-s", "--max-time", "3", `http://${ip}:${port}/`], { encoding: "utf8" }).stdout.trim();
+/** GET from the host to a pod IP. */
+const fetchFrom = (ip: string, port: number) => curl(`http://${ip}:${port}/`).trim();
 
 let release = () => {};
 
@@ -58,7 +32,7 @@ beforeAll(async () => {
 }, 700_000);
 
 afterAll(async () => {
-  await stop("SIGINT");
+  await server?.stop("SIGINT");
   release();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -128,11 +102,7 @@ spec:
     const names = new Set(podsOf("app=web").map((p) => p.metadata.name));
     // Bounded: at most 30 requests each way, until every pod has answered.
     for (const url of [`${svc.spec.clusterIP}:80`, `127.0.0.1:${svc.spec.ports[0].nodePort}`]) {
-      const seen = new Set<string>();
-      await until(`all three pods answering on ${url}`, () => {
-        seen.add(spawnSync("curl", ["-s", "--max-time", "2", `http://${url}/`], { encoding: "utf8" }).stdout.trim());
-        return [...names].every((n) => seen.has(n));
-      }, 20_000);
+      const seen = await untilEachAnswers(`all three pods answering on ${url}`, `http://${url}/`, names);
       expect([...seen].filter((n) => n !== "").every((n) => names.has(n))).toBe(true);
     }
   });
@@ -200,16 +170,14 @@ spec:
     const defaulted = kubectl("logs", "ticker");
     expect(defaulted.err).toContain('Defaulted container "tick" out of: tick, idle');
     expect(defaulted.out).toMatch(/^tick 1\n/);
-    const follow = spawn(KUBECTL, ["logs", "-f", "ticker", "-c", "tick"], { env: { ...process.env, KUBECONFIG: join(dataDir, "kubeconfig"), HOME: dir }, stdio: ["ignore", "pipe", "pipe"] });
-    let followed = "";
-    follow.stdout!.on("data", (d) => (followed += d));
+    const follow = spawnKubectl(dataDir, dir, ["logs", "-f", "ticker", "-c", "tick"]);
     try {
       // Lines written after kubectl started arrive while it keeps the stream open.
-      const first = await until("a first tick", () => /tick (\d+)/.exec(followed)?.[1], 15_000);
-      await until("three more ticks", () => followed.includes(`tick ${Number(first) + 3}\n`), 15_000);
-      expect(follow.exitCode).toBeNull();
+      const first = await until("a first tick", () => /tick (\d+)/.exec(follow.stdout)?.[1], 15_000);
+      await until("three more ticks", () => follow.stdout.includes(`tick ${Number(first) + 3}\n`), 15_000);
+      expect(follow.child.exitCode).toBeNull();
     } finally {
-      follow.kill("SIGTERM");
+      await follow.stop("SIGTERM", 5_000);
     }
     expect(kubectl("logs", "ticker", "-c", "idle").out).toBe("");
     kubectl("delete", "pod", "ticker", "--grace-period=0", "--force");
@@ -217,25 +185,25 @@ spec:
 
   it("keeps its pods running across a crash of kubeling up (the kubelet adopts them)", async () => {
     const before = podsOf("app=web").map((p) => p.metadata.name).sort();
-    const containersBefore = nodeContainers("web-").sort();
+    const containersBefore = nodeContainers(nodeName, "web-").sort();
     expect(containersBefore).toHaveLength(6); // a sandbox and an httpd per pod
-    await stop("SIGKILL");
+    await server!.stop("SIGKILL");
     // The containers outlive the process.
-    expect(nodeContainers("web-").sort()).toEqual(containersBefore);
+    expect(nodeContainers(nodeName, "web-").sort()).toEqual(containersBefore);
     await start();
     await until("the node Ready again", () => /\sReady\s/.test(kubectl("get", "node", nodeName, "--no-headers").out), 30_000);
     const after = podsOf("app=web");
     expect(after.map((p) => p.metadata.name).sort()).toEqual(before);
     expect(after.every((p) => p.status.phase === "Running" && fetchFrom(p.status.podIP!, 8080) === p.metadata.name)).toBe(true);
     // Adopted, not recreated: the same containers still run.
-    expect(nodeContainers("web-").sort()).toEqual(containersBefore);
+    expect(nodeContainers(nodeName, "web-").sort()).toEqual(containersBefore);
   });
 
   it("a clean stop (Ctrl-C) leaves no container of the node behind", async () => {
-    expect(nodeContainers().length).toBeGreaterThan(0);
-    await stop("SIGINT");
-    expect(output).toContain("stopped.");
-    expect(nodeContainers()).toEqual([]);
+    expect(nodeContainers(nodeName).length).toBeGreaterThan(0);
+    await server!.stop("SIGINT");
+    expect(server!.output).toContain("stopped.");
+    expect(nodeContainers(nodeName)).toEqual([]);
     expect(spawnSync("iptables-save", { encoding: "utf8" }).stdout).not.toContain("KUBELING-");
     expect(spawnSync("ip", ["route"], { encoding: "utf8" }).stdout).not.toContain("10.96.0.0/12");
     // The pod bridge goes with the last node of the machine (others' sandboxes would keep it).
