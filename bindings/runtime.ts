@@ -52,6 +52,10 @@ export interface ContainerConfig {
   /** The container's environment, fully resolved by the kubelet (valueFrom, envFrom, $(VAR)). */
   env?: Record<string, string>;
   workingDir?: string;
+  /** CRI ContainerConfig stdin / stdin_once / tty: the container's own stdin stays open for an attach. */
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
   /** Added: the restart count this container is (CRI ContainerMetadata.attempt), 0 for the first. */
   attempt?: number;
   /** Volumes of the pod (set up with setUpPodVolumes) mounted into the container (CRI Mount). */
@@ -261,6 +265,12 @@ export interface Runtime {
   exec(containerId: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
   /** Added: runs `command` in a running container with streams attached (Exec). */
   execStream(containerId: string, command: string[], options: { stdin: boolean; tty: boolean }): Promise<ExecStream>;
+  /**
+   * Added: the container's own streams (CRI Attach, behind `kubectl attach` and `kubectl run
+   * -it`): stdin when the container keeps it open, its output from now on. exitCode settles
+   * when the container exits, or with 0 when the streams end while it runs on.
+   */
+  attach(containerId: string, options: { stdin: boolean; tty: boolean }): Promise<ExecStream>;
 
   /** Added: delivers RuntimeEvents (never synchronously from inside a call) until the returned function is called. */
   subscribe(listener: (event: RuntimeEvent) => void): () => void;

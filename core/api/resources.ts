@@ -62,6 +62,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
       { name: "log", group: "", version: "v1", kind: "Pod", verbs: ["get"] },
       { name: "binding", group: "", version: "v1", kind: "Binding", verbs: ["create"] },
       { name: "exec", group: "", version: "v1", kind: "PodExecOptions", verbs: ["create", "get"] },
+      { name: "attach", group: "", version: "v1", kind: "PodAttachOptions", verbs: ["create", "get"] },
       { name: "portforward", group: "", version: "v1", kind: "PodPortForwardOptions", verbs: ["create", "get"] },
     ],
   }),

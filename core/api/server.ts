@@ -63,6 +63,8 @@ export interface NodeConnection {
   logs(namespace: string, pod: string, container: string, options: { previous?: boolean; follow?: boolean; tailLines?: number }): Promise<AsyncIterable<Uint8Array> | { error: string }>;
   /** Starts `command` in the pod's container with the streams asked for (`kubectl exec`). */
   exec(namespace: string, pod: string, container: string, command: string[], options: RemoteCommandOptions): Promise<ExecStream | { error: string }>;
+  /** Joins the container's own stdin and output (`kubectl attach`, `kubectl run -it`). */
+  attach(namespace: string, pod: string, container: string, options: RemoteCommandOptions): Promise<ExecStream | { error: string }>;
   /** A TCP connection to `port` inside the pod's network namespace (`kubectl port-forward`). */
   portForward(namespace: string, pod: string, port: number): Promise<PodPortConnection | { error: string }>;
 }
@@ -80,7 +82,8 @@ export interface PodPortConnection extends WritableLike {
  */
 export type PodStreamTarget =
   | {
-      subresource: "exec";
+      /** exec runs `command`; attach joins the container's own streams (command is empty). */
+      subresource: "exec" | "attach";
       namespace: string;
       pod: string;
       container: string;
@@ -98,7 +101,7 @@ export type PodStreamTarget =
     };
 
 /** The subresources reached by upgrading the connection, not by a plain request. */
-const STREAMING_SUBRESOURCES = new Set(["exec", "portforward"]);
+const STREAMING_SUBRESOURCES = new Set(["exec", "attach", "portforward"]);
 
 export type ApiResponse =
   | { status: number; headers: Record<string, string>; body: unknown }
@@ -430,7 +433,7 @@ export class ApiServer {
   private async streamTarget(req: ApiRequest): Promise<PodStreamTarget> {
     const path = req.path.replace(/\/+$/, "");
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/([^/]+)$/.exec(path);
-    if (!m || !STREAMING_SUBRESOURCES.has(m[3])) throw Errors.badRequest(`the server does not upgrade connections for ${path} (only pods/exec and pods/portforward)`);
+    if (!m || !STREAMING_SUBRESOURCES.has(m[3])) throw Errors.badRequest(`the server does not upgrade connections for ${path} (only pods/exec, pods/attach and pods/portforward)`);
     const [namespace, name, subresource] = [m[1], m[2], m[3]].map(decodeURIComponent);
     const r = findResource("", "v1", "pods")!;
     if (!(await this.rbac.allowed(req.user, { verb: "create", group: "", resource: "pods", subresource, namespace, name }))) {
@@ -457,9 +460,14 @@ export class ApiServer {
     // With a tty the terminal carries stderr on stdout: the kubelet drops the stderr stream.
     const options: RemoteCommandOptions = { stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr") && !tty, tty };
     if (!options.stdin && !options.stdout && !options.stderr) throw Errors.badRequest("you must specify at least 1 of stdin, stdout, stderr");
+    const container = this.chooseContainer(pod, name, q.get("container") ?? "");
+    if (subresource === "attach") {
+      const connection = await node();
+      if (phase === "Succeeded" || phase === "Failed") throw Errors.badRequest(`cannot attach a container in a completed pod; current phase is ${phase}`);
+      return { subresource, namespace, pod: name, container, command: [], options, start: () => connection.attach(namespace, name, container, options) };
+    }
     const command = q.getAll("command");
     if (command.length === 0) throw Errors.badRequest("you must specify at least one command for the container");
-    const container = this.chooseContainer(pod, name, q.get("container") ?? "");
     const connection = await node();
     if (phase === "Succeeded" || phase === "Failed") throw Errors.badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`);
     return { subresource: "exec", namespace, pod: name, container, command, options, start: () => connection.exec(namespace, name, container, command, options) };

@@ -393,6 +393,8 @@ export class PodWorker {
       ...expandCommandAndArgs(spec, env),
       ...(env.size > 0 ? { env: Object.fromEntries(env) } : {}),
       ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
+      ...(spec.stdin ? { stdin: true, stdinOnce: !!spec.stdinOnce } : {}),
+      ...(spec.tty ? { tty: true } : {}),
       attempt,
       ...(mounts.length > 0 ? { mounts } : {}),
       resources: containerResources(spec),

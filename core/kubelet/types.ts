@@ -10,6 +10,10 @@ export interface ContainerSpec {
   env?: EnvVar[];
   envFrom?: EnvFromSource[];
   workingDir?: string;
+  /** Keep stdin open (`kubectl run -i`, `kubectl attach`); stdinOnce closes it after the first attach ends. */
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
   resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
   securityContext?: SecurityContext;
   lifecycle?: { postStart?: LifecycleHandler; preStop?: LifecycleHandler };

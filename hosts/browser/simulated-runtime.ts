@@ -349,7 +349,8 @@ export class SimulatedRuntime implements Runtime {
   async *logs(containerId: string, options: { tailLines?: number; follow?: boolean } = {}): AsyncIterable<Uint8Array> {
     const c = this.containers.get(containerId);
     if (!c) throw new Error(`rpc error: code = NotFound desc = container ${containerId} not found`);
-    const lines = options.tailLines !== undefined ? c.output.slice(-options.tailLines) : c.output;
+    // tailLines 0 is no lines (slice(-0) would be all of them).
+    const lines = options.tailLines === undefined ? c.output : options.tailLines === 0 ? [] : c.output.slice(-options.tailLines);
     for (const line of lines) yield encoder.encode(line + "\n");
   }
 
@@ -406,6 +407,36 @@ export class SimulatedRuntime implements Runtime {
         : {}),
       stdout,
       ...(options.tty ? {} : { stderr }),
+      exitCode,
+      resize: () => undefined,
+    };
+  }
+
+  /**
+   * Attach: simulated containers read no stdin (what is written is dropped); their output
+   * from now on, until they exit, with their exit code.
+   */
+  async attach(containerId: string, options: { stdin: boolean; tty: boolean }): Promise<ExecStream> {
+    const c = this.containers.get(containerId);
+    if (!c) throw new Error(`rpc error: code = NotFound desc = container ${containerId} not found`);
+    // Simulated output is written at start: nothing new comes; the session lasts until the container exits.
+    const stdout = new ByteChannel();
+    const exitCode = new Promise<number>((resolve) => {
+      const done = () => {
+        const status = this.containers.get(containerId)?.status;
+        if (status?.state === "running") return false;
+        resolve(status?.exitCode ?? 0);
+        return true;
+      };
+      if (done()) return;
+      const unsubscribe = this.subscribe((e) => {
+        if (e.containerId === containerId && done()) unsubscribe();
+      });
+    }).finally(() => stdout.end());
+    return {
+      ...(options.stdin ? { stdin: { write: async () => undefined, close: async () => undefined } } : {}),
+      stdout,
+      ...(options.tty ? {} : { stderr: new ByteChannel() }),
       exitCode,
       resize: () => undefined,
     };

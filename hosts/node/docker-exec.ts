@@ -51,6 +51,26 @@ export async function dockerExec(docker: Dockerode, containerId: string, command
 export async function dockerExecStream(docker: Dockerode, containerId: string, command: string[], options: { stdin: boolean; tty: boolean }): Promise<ExecStream> {
   const exec = await docker.getContainer(containerId).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, AttachStdin: options.stdin, Tty: options.tty });
   const stream = (await exec.start({ hijack: true, stdin: options.stdin, Tty: options.tty })) as Duplex;
+  return streams(stream, options, () => exitCodeOf(exec), (w, h) => exec.resize({ w, h }));
+}
+
+/**
+ * Attach: the container's own stdin and output (`kubectl attach`, `kubectl run -it`). The
+ * container must have been created with a tty / open stdin for those to be there. Ends when
+ * the container exits (its exit code) or the client goes (0: the container runs on).
+ */
+export async function dockerAttach(docker: Dockerode, containerId: string, options: { stdin: boolean; tty: boolean }): Promise<ExecStream> {
+  const container = docker.getContainer(containerId);
+  const stream = (await container.attach({ stream: true, stdin: options.stdin, stdout: true, stderr: true, hijack: true })) as Duplex;
+  const exitCode = async () => {
+    const info = await container.inspect().catch(() => undefined);
+    return info && !info.State.Running ? info.State.ExitCode : 0;
+  };
+  return streams(stream, options, exitCode, (w, h) => container.resize({ w, h }));
+}
+
+/** A hijacked Docker connection as an ExecStream: stdin written to it, output demultiplexed. */
+function streams(stream: Duplex, options: { stdin: boolean; tty: boolean }, exitCodeAfterEnd: () => Promise<number>, resize: (w: number, h: number) => Promise<unknown>): ExecStream {
   const stdout = new ByteChannel();
   const stderr = options.tty ? stdout : new ByteChannel();
   const demux = new Demuxer(options.tty, (kind, chunk) => (kind === 2 ? stderr : stdout).push(new Uint8Array(chunk)));
@@ -60,7 +80,7 @@ export async function dockerExecStream(docker: Dockerode, containerId: string, c
     stream.once("close", resolve);
     stream.once("error", () => resolve());
   });
-  const exitCode = ended.then(() => exitCodeOf(exec)).finally(() => {
+  const exitCode = ended.then(exitCodeAfterEnd).finally(() => {
     stdout.end();
     stderr.end();
   });
@@ -76,7 +96,7 @@ export async function dockerExecStream(docker: Dockerode, containerId: string, c
     stdout,
     ...(options.tty ? {} : { stderr }),
     exitCode,
-    resize: (cols: number, rows: number) => void exec.resize({ w: cols, h: rows }).catch(() => undefined),
+    resize: (cols: number, rows: number) => void resize(cols, rows).catch(() => undefined),
   };
 }
 

@@ -26,7 +26,7 @@ import type {
   RuntimeEvent,
 } from "../../bindings/runtime.js";
 import { normalizeImage } from "../browser/simulated-runtime.js";
-import { dockerExec, dockerExecStream } from "./docker-exec.js";
+import { dockerAttach, dockerExec, dockerExecStream } from "./docker-exec.js";
 import { mkdir, realpath, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PodVolumes } from "./pod-volumes.js";
@@ -392,6 +392,9 @@ export class DockerRuntime implements Runtime {
         ...(config.args ? { Cmd: config.args } : {}),
         Env: Object.entries(config.env ?? {}).map(([k, v]) => `${k}=${v}`),
         ...(config.workingDir ? { WorkingDir: config.workingDir } : {}),
+        // stdin/tty as `docker run -i -t`: the process gets them, and an attach can reach them.
+        ...(config.stdin ? { OpenStdin: true, StdinOnce: !!config.stdinOnce, AttachStdin: true } : {}),
+        ...(config.tty ? { Tty: true } : {}),
         Labels: labels,
         ...(sc.runAsUser !== undefined ? { User: sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : String(sc.runAsUser) } : {}),
         HostConfig: {
@@ -495,6 +498,10 @@ export class DockerRuntime implements Runtime {
 
   execStream(containerId: string, command: string[], options: { stdin: boolean; tty: boolean }): Promise<ExecStream> {
     return dockerExecStream(this.docker, containerId, command, options);
+  }
+
+  attach(containerId: string, options: { stdin: boolean; tty: boolean }): Promise<ExecStream> {
+    return dockerAttach(this.docker, containerId, options);
   }
 
   subscribe(listener: (event: RuntimeEvent) => void): () => void {

@@ -32,6 +32,18 @@ export function kubeletConnection(kubelet: Kubelet, runtime: Runtime, options: K
       }
     },
 
+    async attach(namespace, pod, container, o) {
+      const found = await kubelet.findContainer(namespace, pod, container);
+      if ("error" in found) return found;
+      const status = (await runtime.listContainers()).find((c) => c.id === found.id);
+      if (status?.state !== "running") return { error: `container "${container}" in pod "${pod}" is not running` };
+      try {
+        return await runtime.attach(found.id, { stdin: o.stdin, tty: o.tty });
+      } catch (err) {
+        return { error: `error attaching to container: ${(err as Error).message}` };
+      }
+    },
+
     async portForward(namespace, pod, port) {
       if (!podNetwork) return { error: `port-forward is not supported on node ${kubelet.nodeName}: its pods are simulated and have no network` };
       const sandbox = (await runtime.listSandboxes())

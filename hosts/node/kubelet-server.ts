@@ -1,7 +1,7 @@
 // The kubelet's own HTTPS server (port 10250 in Kubernetes), for an agent's node: the API
 // server of another process reaches the kubelet here for what it cannot do itself, on the
 // kubelet's paths — a container's log (GET /containerLogs/<namespace>/<pod>/<container>),
-// exec (WebSocket upgrade of /exec/<namespace>/<pod>/<container>?command=…, the
+// exec and attach (WebSocket upgrade of /exec/<namespace>/<pod>/<container>?command=… or /attach/…, the
 // v5.channel.k8s.io protocol of core/api/remotecommand.ts) and port-forward (WebSocket
 // upgrade of /portForward/<namespace>/<pod>?port=N: binary messages are the TCP bytes, a
 // text "EOF" half-closes toward the pod). Before either stream starts, one text message
@@ -103,15 +103,15 @@ async function route(connection: NodeConnection, req: IncomingMessage, res: Serv
 /** One exec or port-forward session on an upgraded connection. */
 async function streamSession(connection: NodeConnection, url: URL, ws: WebSocket): Promise<void> {
   const answer = (result: { error: string } | { started: true }) => ws.send(JSON.stringify(result));
-  const exec = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+  const exec = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
   const forward = /^\/portForward\/([^/]+)\/([^/]+)$/.exec(url.pathname);
   if (exec) {
-    const [namespace, pod, container] = exec.slice(1).map(decodeURIComponent);
+    const [namespace, pod, container] = exec.slice(2).map(decodeURIComponent);
     const q = url.searchParams;
     const flag = (k: string) => q.get(k) === "1" || q.get(k) === "true";
     const options = { stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty") };
     const command = q.getAll("command");
-    const started = await connection.exec(namespace, pod, container, command, options);
+    const started = exec[1] === "attach" ? await connection.attach(namespace, pod, container, options) : await connection.exec(namespace, pod, container, command, options);
     if ("error" in started) {
       answer(started);
       ws.close(1000);

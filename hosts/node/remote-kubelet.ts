@@ -50,6 +50,12 @@ export function remoteKubelet(node: KubeObject, token: string): NodeConnection |
       return open(`/exec/${[namespace, pod, container].map(encodeURIComponent).join("/")}?${q}`, (ws) => execStream(ws, o.stdin), V5_CHANNEL_PROTOCOL);
     },
 
+    async attach(namespace, pod, container, o) {
+      const q = new URLSearchParams();
+      for (const k of ["stdin", "stdout", "stderr", "tty"] as const) if (o[k]) q.set(k, "1");
+      return open(`/attach/${[namespace, pod, container].map(encodeURIComponent).join("/")}?${q}`, (ws) => execStream(ws, o.stdin), V5_CHANNEL_PROTOCOL);
+    },
+
     async portForward(namespace, pod, forwardPort) {
       return open(`/portForward/${[namespace, pod].map(encodeURIComponent).join("/")}?port=${forwardPort}`, portConnection);
     },

@@ -37,14 +37,14 @@ export function podStreamUpgrades(api: ApiServer, authenticate: (req: IncomingMe
       if (!("subresource" in target)) return refuse(socket, target.status, target.body);
       const upgrade = (req.headers.upgrade ?? "").toLowerCase();
       if (upgrade === "websocket") {
-        const wanted = target.subresource === "exec" ? V5_CHANNEL_PROTOCOL : PORT_FORWARD_TUNNEL_PROTOCOL;
+        const wanted = target.subresource === "portforward" ? PORT_FORWARD_TUNNEL_PROTOCOL : V5_CHANNEL_PROTOCOL;
         const offered = list(req.headers["sec-websocket-protocol"]);
         if (!offered.includes(wanted)) {
           return refuse(socket, 400, Errors.badRequest(`unsupported WebSocket subprotocols [${offered.join(" ")}]: pods/${target.subresource} speaks ${wanted}`).status);
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
           ws.on("error", () => undefined);
-          if (target.subresource === "exec") void serveRemoteCommand(messageSocket(ws), target.start(), target.command, target.options);
+          if (target.subresource !== "portforward") void serveRemoteCommand(messageSocket(ws), target.start(), target.command, target.options);
           else servePortForward(createWebSocketStream(ws), target.dial);
         });
         return;
@@ -59,7 +59,7 @@ export function podStreamUpgrades(api: ApiServer, authenticate: (req: IncomingMe
         servePortForward(socket, target.dial);
         return;
       }
-      if (upgrade === "spdy/3.1" && target.subresource === "exec") {
+      if (upgrade === "spdy/3.1" && target.subresource !== "portforward") {
         const versions = list(req.headers["x-stream-protocol-version"]);
         const chosen = SPDY_EXEC_PROTOCOLS.find((p) => versions.includes(p));
         if (!chosen) {

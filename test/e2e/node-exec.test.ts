@@ -256,3 +256,50 @@ describe("kubectl port-forward against kubeling up with a Docker node", () => {
     }
   });
 });
+
+describe("kubectl attach and kubectl run -i against kubeling up with a Docker node", () => {
+  it("kubectl run -i --rm: stdin reaches the container's own stdin, its output comes back, the pod is removed", () => {
+    // kubectl creates the pod with stdin (and stdinOnce), waits for it to run, attaches (pods/attach, v5), then deletes it.
+    const r = kubectlWith("from the terminal\n", {}, "run", "reader", "--image=busybox", "--restart=Never", "-i", "--rm", "--quiet", "--", "sh", "-c", "read line; echo got: $line");
+    expect(r.err).not.toContain("error");
+    expect(r.out).toContain("got: from the terminal");
+    expect(r.code).toBe(0);
+    expect(kubectl("get", "pod", "reader").err).toContain('pods "reader" not found');
+  });
+
+  it("kubectl attach follows a running container's output from then on", async () => {
+    expect(
+      apply(
+        "ticker.yaml",
+        `apiVersion: v1
+kind: Pod
+metadata: {name: ticker}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - {name: tick, image: busybox, command: ["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.3; done"]}
+`,
+      ).code,
+    ).toBe(0);
+    expect(kubectl("wait", "--for=condition=Ready", "pod/ticker", "--timeout=60s").code).toBe(0);
+    const attached = spawnKubectl(dataDir, dir, ["attach", "ticker"]);
+    try {
+      const first = await until("a first tick", () => /tick (\d+)/.exec(attached.stdout)?.[1], 15_000);
+      // Attach shows what comes after it joined, not the log so far.
+      expect(Number(first)).toBeGreaterThan(1);
+      await until("two more ticks", () => attached.stdout.includes(`tick ${Number(first) + 2}\n`), 15_000);
+    } finally {
+      await attached.stop("SIGTERM", 5_000);
+    }
+    kubectl("delete", "pod", "ticker", "--grace-period=0", "--force");
+  });
+
+  it("refuses to attach to a completed pod (kubectl checks first; the API server says the same)", async () => {
+    expect(kubectl("run", "done", "--image=busybox", "--restart=Never", "--", "true").code).toBe(0);
+    await until("done Succeeded", () => kubectl("get", "pod", "done", "-o", "jsonpath={.status.phase}").out === "Succeeded", 30_000);
+    const r = kubectl("attach", "done");
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain("cannot attach a container in a completed pod; current phase is Succeeded");
+    kubectl("delete", "pod", "done", "--grace-period=0", "--force");
+  });
+});

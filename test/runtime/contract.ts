@@ -228,6 +228,22 @@ export function runtimeContract(name: string, options: RuntimeContractOptions): 
       expect(text(Uint8Array.from(out.flatMap((c) => [...c])))).toBe("ping\n");
     });
 
+    it("attaches to a running container: the session ends when it stops, with its exit code", async () => {
+      const { id } = await running();
+      const session = await runtime.attach(id, { stdin: false, tty: false });
+      const reading = (async () => {
+        for await (const _ of session.stdout) void _;
+      })();
+      let settled = false;
+      void session.exitCode.then(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(settled).toBe(false); // it runs on
+      await runtime.stopContainer(id, 0);
+      const code = await session.exitCode;
+      expect(code).toBe((await runtime.listContainers()).find((c) => c.id === id)!.exitCode);
+      await reading;
+    });
+
     it("rejects an exec in a container that does not run", async () => {
       const s = await sandbox();
       const id = await container(s.sandboxId, ["sleep", "3600"]);
