@@ -14,6 +14,9 @@ export type { ApiRequest, ApiResponse, UserInfo } from "./server.js";
 export { ApiError, Errors } from "./status.js";
 export { RESOURCES, findResource } from "./resources.js";
 
+import type { ServiceAccountTokens } from "./service-account-tokens.js";
+export { ServiceAccountTokens } from "./service-account-tokens.js";
+
 export interface CreateApiServerOptions {
   storage: Storage;
   core: Core;
@@ -24,6 +27,8 @@ export interface CreateApiServerOptions {
   nodePortRange?: string;
   /** kube-apiserver's --allow-privileged (default false). */
   allowPrivileged?: boolean;
+  /** Service account tokens: TokenRequest, bearer JWTs, kube-api-access volumes (see ApiServerOptions). */
+  serviceAccountTokens?: ServiceAccountTokens;
   now?: () => Date;
 }
 
@@ -56,6 +61,7 @@ export function createApiServer(options: CreateApiServerOptions): ApiServer {
     serviceCIDR: options.serviceCIDR,
     nodePortRange: options.nodePortRange,
     allowPrivileged: options.allowPrivileged,
+    serviceAccountTokens: options.serviceAccountTokens,
     now: options.now,
   });
 }

@@ -71,7 +71,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource("", "v1", "Endpoints", "endpoints", { short: ["ep"] }),
   resource("", "v1", "ConfigMap", "configmaps", { short: ["cm"] }),
   resource("", "v1", "Secret", "secrets"),
-  resource("", "v1", "ServiceAccount", "serviceaccounts", { short: ["sa"] }),
+  resource("", "v1", "ServiceAccount", "serviceaccounts", { short: ["sa"], extra: [{ name: "token", group: "authentication.k8s.io", version: "v1", kind: "TokenRequest", verbs: ["create"] }] }),
   resource("", "v1", "Event", "events", { short: ["ev"] }),
   resource("", "v1", "PersistentVolume", "persistentvolumes", { cluster: true, short: ["pv"], status: true }),
   resource("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", { short: ["pvc"], status: true }),

@@ -3,6 +3,8 @@
 // it behind HTTPS; the browser sandbox can call it directly.
 import type { Storage } from "../../bindings/storage.js";
 import { findResource, groupVersion, type ResourceInfo } from "./resources.js";
+import type { ServiceAccountTokens } from "./service-account-tokens.js";
+import { admitServiceAccountVolume } from "./service-account-admission.js";
 import { ApiError, Errors, successStatus } from "./status.js";
 import {
   ObjectStore,
@@ -42,6 +44,8 @@ import type { RemoteCommandOptions } from "./remotecommand.js";
 export interface UserInfo {
   name: string;
   groups: string[];
+  /** Extra attributes (a service account token's bound pod). */
+  extra?: Record<string, string[]>;
 }
 
 export interface ApiRequest {
@@ -133,6 +137,11 @@ export interface ApiServerOptions {
   nodePortRange?: string;
   /** --allow-privileged: containers may ask for securityContext.privileged (default false: refused). */
   allowPrivileged?: boolean;
+  /**
+   * Signs and checks service account tokens (TokenRequest, bearer JWTs); with it, pods also
+   * get a kube-api-access volume (ServiceAccount admission). Without it neither happens.
+   */
+  serviceAccountTokens?: ServiceAccountTokens;
   now?: () => Date;
 }
 
@@ -544,6 +553,7 @@ export class ApiServer {
     const dryRun = q.get("dryRun") === "All";
     if (subresource === "scale" && name) return this.serveScale(req, r, namespace, name, dryRun);
     if (subresource === "binding" && name) return this.serveBinding(req, r, namespace, name, dryRun);
+    if (subresource === "token" && name && r.plural === "serviceaccounts") return this.serveTokenRequest(req, namespace!, name, dryRun);
     if (subresource === "log" && name) return this.serveLog(req, r, namespace!, name);
     // What kube-apiserver's upgrade-aware proxy answers a plain request for these.
     if (subresource && STREAMING_SUBRESOURCES.has(subresource)) throw Errors.badRequest("Upgrade request required");
@@ -566,7 +576,10 @@ export class ApiServer {
         const warnings = this.validateFields(req, r, obj);
         this.checkPrivileged(r, obj);
         if (r.namespaced) await this.admitNamespace(r, namespace ?? obj.metadata?.namespace, obj.metadata?.name ?? obj.metadata?.generateName ?? "");
-        if (r.plural === "pods" && r.group === "") await admitPod(this.store, obj, namespace ?? obj.metadata?.namespace);
+        if (r.plural === "pods" && r.group === "") {
+          await admitPod(this.store, obj, namespace ?? obj.metadata?.namespace);
+          if (this.options.serviceAccountTokens) await admitServiceAccountVolume(this.store, obj, (namespace ?? obj.metadata?.namespace)!);
+        }
         recordUpdate(r.kind, groupVersion(r), null, obj, this.manager(req), timestamp(this.now()));
         const created = await this.store.create(r, namespace, obj, { dryRun });
         return withWarnings(this.objectResponse(req, r, created, 201), warnings);
@@ -677,6 +690,64 @@ export class ApiServer {
       { dryRun, subresource: "binding" },
     );
     return json(201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
+  }
+
+  /**
+   * POST serviceaccounts/<name>/token (TokenRequest, `kubectl create token`): a token for the
+   * account, bound to a pod when boundObjectRef names one; kube-apiserver's defaults (1 h,
+   * the issuer as audience) and limits (at least 10 minutes).
+   */
+  private async serveTokenRequest(req: ApiRequest, namespace: string, name: string, dryRun: boolean): Promise<ApiResponse> {
+    if (req.method !== "POST") throw Errors.methodNotAllowed();
+    const tokens = this.options.serviceAccountTokens;
+    if (!tokens) throw Errors.badRequest("this server issues no service account tokens (no signing key)");
+    const sa = await this.store.get(findResource("", "v1", "serviceaccounts")!, namespace, name);
+    const request = decodeObject(req.body, req.headers["content-type"]) as KubeObject & {
+      spec?: { audiences?: string[]; expirationSeconds?: number; boundObjectRef?: { kind?: string; apiVersion?: string; name?: string; uid?: string } };
+    };
+    const spec = request.spec ?? {};
+    const expirationSeconds = spec.expirationSeconds ?? 3600;
+    if (!Number.isInteger(expirationSeconds) || expirationSeconds < 600) {
+      throw Errors.invalid("TokenRequest", "authentication.k8s.io", name, [{ reason: "FieldValueInvalid", message: `Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes`, field: "spec.expirationSeconds" }]);
+    }
+    if (expirationSeconds > 2 ** 32) {
+      throw Errors.invalid("TokenRequest", "authentication.k8s.io", name, [{ reason: "FieldValueInvalid", message: `Invalid value: ${expirationSeconds}: may not specify a duration larger than 2^32 seconds`, field: "spec.expirationSeconds" }]);
+    }
+    let pod: { name: string; uid: string } | undefined;
+    const ref = spec.boundObjectRef;
+    if (ref) {
+      if (ref.kind !== "Pod") throw Errors.badRequest(`cannot bind token to object of kind ${JSON.stringify(ref.kind ?? "")}: only Pod is supported here`);
+      const bound = await this.store.get(findResource("", "v1", "pods")!, namespace, ref.name ?? "");
+      if (ref.uid && ref.uid !== bound.metadata?.uid) throw Errors.conflict({ group: "", plural: "pods" }, ref.name ?? "", `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+      if ((bound.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName !== name) throw Errors.badRequest(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
+      pod = { name: bound.metadata!.name!, uid: bound.metadata!.uid! };
+    }
+    const issued = dryRun
+      ? { token: "", expirationTimestamp: new Date(this.now().getTime() + expirationSeconds * 1000) }
+      : await tokens.issue({ namespace, serviceAccount: { name, uid: sa.metadata!.uid! }, pod, audiences: spec.audiences, expirationSeconds }, this.now());
+    return json(201, {
+      kind: "TokenRequest",
+      apiVersion: "authentication.k8s.io/v1",
+      metadata: { name, namespace, creationTimestamp: null },
+      spec: { audiences: spec.audiences?.length ? spec.audiences : [tokens.issuer], expirationSeconds, boundObjectRef: ref ?? null },
+      status: { token: issued.token, expirationTimestamp: timestamp(issued.expirationTimestamp) },
+    });
+  }
+
+  /** The user a bearer token names, when it is a service account token this server signed; else null. */
+  async authenticateToken(token: string): Promise<UserInfo | null> {
+    const tokens = this.options.serviceAccountTokens;
+    if (!tokens || token.split(".").length !== 3) return null;
+    return tokens.authenticate(token, this.now(), async (kind, namespace, name) => {
+      try {
+        const obj = await this.store.get(findResource("", "v1", kind === "Pod" ? "pods" : "serviceaccounts")!, namespace, name);
+        // A pod being deleted no longer vouches for its tokens.
+        if (kind === "Pod" && obj.metadata?.deletionTimestamp) return null;
+        return obj.metadata?.uid ?? null;
+      } catch {
+        return null;
+      }
+    });
   }
 
   /** The field manager of a write: `?fieldManager=`, else the client's name from its User-Agent. */

@@ -15,6 +15,7 @@ import { EndpointsController } from "../controllers/endpoints.js";
 import { EndpointSliceController } from "../controllers/endpointslice.js";
 import { ServiceAccountController } from "../controllers/serviceaccount.js";
 import { ServiceLoadBalancerController } from "../controllers/service-lb.js";
+import { RootCAPublisher } from "../controllers/root-ca-publisher.js";
 
 export interface ControllerOptions {
   /** node-monitor-grace-period (default 50 s). */
@@ -24,6 +25,8 @@ export interface ControllerOptions {
   volumeBasePath?: string;
   /** The addresses LoadBalancer Services get (an IPv4 CIDR; default DEFAULT_LOAD_BALANCER_POOL). */
   loadBalancerPool?: string;
+  /** The cluster CA (PEM) published as kube-root-ca.crt in every namespace; without it, no publisher runs. */
+  rootCACert?: string;
 }
 
 export function defaultReconcilers(options: ControllerOptions): Reconciler[] {
@@ -43,5 +46,6 @@ export function defaultReconcilers(options: ControllerOptions): Reconciler[] {
     new NodeLifecycleController({ nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs, nodeStartupGracePeriodMs: options.nodeStartupGracePeriodMs }),
     new PersistentVolumeBinder({}),
     new LocalPathProvisioner({ basePath: options.volumeBasePath }),
+    ...(options.rootCACert ? [new RootCAPublisher(options.rootCACert)] : []),
   ];
 }

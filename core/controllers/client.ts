@@ -37,6 +37,8 @@ export interface ApiClient {
   update(r: ResourceInfo, namespace: string | undefined, obj: KubeObject, subresource?: string): Promise<KubeObject>;
   patch(r: ResourceInfo, namespace: string | undefined, name: string, type: PatchType, patch: unknown, subresource?: string): Promise<KubeObject>;
   delete(r: ResourceInfo, namespace: string | undefined, name: string, options?: DeleteOptions): Promise<void>;
+  /** POST to an object's subresource (serviceaccounts/<name>/token: a TokenRequest); the answer. */
+  createSubresource(r: ResourceInfo, namespace: string | undefined, name: string, subresource: string, body: KubeObject): Promise<KubeObject>;
   /** POST pods/<name>/binding. */
   bind(namespace: string, name: string, nodeName: string, uid?: string): Promise<void>;
   /** Events until `onEnd` (410 Gone arrives as an ERROR event first). Returns the stop function. */
@@ -121,6 +123,10 @@ export abstract class RestClient implements ApiClient {
   async delete(r: ResourceInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<void> {
     const hasBody = Object.keys(options).length > 0;
     await this.call("DELETE", path(r, namespace, name), undefined, hasBody ? { kind: "DeleteOptions", apiVersion: "v1", ...options } : undefined);
+  }
+
+  async createSubresource(r: ResourceInfo, namespace: string | undefined, name: string, subresource: string, body: KubeObject): Promise<KubeObject> {
+    return this.call("POST", path(r, namespace, name, subresource), undefined, body);
   }
 
   async bind(namespace: string, name: string, nodeName: string, uid?: string): Promise<void> {

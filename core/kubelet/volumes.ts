@@ -5,8 +5,9 @@
 // payloads (configmap.MakePayload, secret.MakePayload, downwardapi.CollectData, projected's
 // collectData); persistentVolumeClaim resolves to its bound PV's hostPath or local path.
 // A failure names the volume: the kubelet reports it as FailedMount and tries again.
-// Left out: serviceAccountToken projections (kubeling's admission injects no
-// kube-api-access volume and there is no TokenRequest), and every other volume type.
+// A projected serviceAccountToken is a TokenRequest bound to the pod, as the kubelet's token
+// manager makes it. Left out: refreshing it before it expires (admission's tokens live a
+// year), and every other volume type.
 import type { PodVolume, VolumeFile } from "../../bindings/runtime.js";
 import type { ApiClient } from "../controllers/client.js";
 import { R, isNotFound } from "../controllers/client.js";
@@ -95,7 +96,8 @@ async function resolveVolume(pod: Pod, v: Volume, sources: ConfigSources, client
       } else if (source.downwardAPI) {
         files.push(...collectDownward(pod, source.downwardAPI.items ?? [], mode, ctx));
       } else if (source.serviceAccountToken) {
-        throw new ConfigError("serviceAccountToken projections are not supported on this node (no TokenRequest)");
+        const s = source.serviceAccountToken;
+        files.push({ path: s.path, content: encoder.encode(await requestToken(pod, s, client)), mode });
       }
     }
     return { name: v.name, kind: "files", plugin: PLUGINS.projected, files: dedupe(files), sensitive: true };
@@ -103,6 +105,26 @@ async function resolveVolume(pod: Pod, v: Volume, sources: ConfigSources, client
   if (v.persistentVolumeClaim) return resolveClaim(pod, v, client);
   const type = Object.keys(v).find((k) => k !== "name") ?? "unknown";
   throw new ConfigError(`volume type ${type} is not supported on this node`);
+}
+
+/** TokenRequest for the pod's service account, bound to the pod (the kubelet's token manager). */
+async function requestToken(pod: Pod, s: { audience?: string; expirationSeconds?: number }, client: ApiClient): Promise<string> {
+  const account = pod.spec.serviceAccountName ?? "default";
+  try {
+    const answer = (await client.createSubresource(R.serviceAccounts, pod.metadata.namespace, account, "token", {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenRequest",
+      spec: {
+        ...(s.audience ? { audiences: [s.audience] } : {}),
+        expirationSeconds: s.expirationSeconds ?? 3600,
+        boundObjectRef: { kind: "Pod", apiVersion: "v1", name: pod.metadata.name, uid: pod.metadata.uid },
+      },
+    })) as { status?: { token?: string } };
+    if (!answer.status?.token) throw new Error("the answer holds no token");
+    return answer.status.token;
+  } catch (err) {
+    throw new ConfigError(`failed to fetch token: ${(err as Error).message}`);
+  }
 }
 
 /** configmap/secret MakePayload: every key (defaultMode), or the items (their mode, else defaultMode). */

@@ -51,13 +51,16 @@ function certificateUser(socket: TLSSocket): UserInfo | null {
   return user;
 }
 
-function authenticate(options: HttpsApiOptions, req: IncomingMessage): UserInfo | null {
+/** The client certificate's user, else a static bearer token's, else a service account token's (checked by the API server). */
+async function authenticate(options: HttpsApiOptions, req: IncomingMessage): Promise<UserInfo | null> {
   const fromCertificate = certificateUser(req.socket as TLSSocket);
   if (fromCertificate) return fromCertificate;
   const auth = req.headers.authorization;
   if (auth?.startsWith("Bearer ")) {
-    const user = options.tokens?.get(auth.slice(7).trim());
+    const token = auth.slice(7).trim();
+    const user = options.tokens?.get(token);
     if (user) return { ...user, groups: [...user.groups, "system:authenticated"] };
+    return options.api.authenticateToken(token);
   }
   return null;
 }
@@ -109,7 +112,7 @@ function splitTarget(target: string): { path: string; query: URLSearchParams } {
 
 async function handle(options: HttpsApiOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    const user = authenticate(options, req);
+    const user = await authenticate(options, req);
     if (!user) {
       const status = Errors.unauthorized().status;
       return send(res, 401, { "content-type": "application/json" }, status);

@@ -200,3 +200,17 @@ export async function selfSignedServing(cn: string, ips: string[]): Promise<{ ce
   });
   return { cert: cert.toString("pem") + "\n", key: await privatePem(pair.privateKey) };
 }
+
+/**
+ * The key service account tokens are signed with (kube-apiserver's --service-account-key-file,
+ * here ECDSA P-256 as PKCS#8): made at the first start and kept, so tokens outlive restarts
+ * and API servers sharing the data dir check each other's. Returns the PKCS#8 bytes.
+ */
+export async function loadOrCreateServiceAccountKey(dir: string): Promise<Uint8Array> {
+  const file = join(dir, "sa.key");
+  if (!existsSync(file)) {
+    const pair = await keys();
+    writeFileSync(file, await privatePem(pair.privateKey), { mode: 0o600 });
+  }
+  return new Uint8Array(Buffer.from(readFileSync(file, "utf8").replace(/-----[^-]+-----|\s/g, ""), "base64"));
+}

@@ -8,11 +8,11 @@ import { randomBytes } from "node:crypto";
 import { EncryptingStorage } from "../../core/storage/encrypting-storage.js";
 import type { Server } from "node:https";
 import { loadCore } from "../../core/index.js";
-import { createApiServer } from "../../core/api/index.js";
+import { createApiServer, ServiceAccountTokens } from "../../core/api/index.js";
 import type { Storage } from "../../bindings/storage.js";
 import { LmdbStorage } from "./lmdb-storage.js";
 import { EtcdStorage } from "./etcd-storage.js";
-import { adminKubeconfig, issueClientCertificate, kubeconfigFor, loadOrCreatePki } from "./pki.js";
+import { adminKubeconfig, issueClientCertificate, kubeconfigFor, loadOrCreatePki, loadOrCreateServiceAccountKey } from "./pki.js";
 import { readFileSync } from "node:fs";
 import { createHttpsApi } from "./https-api.js";
 import { hostname } from "node:os";
@@ -143,7 +143,9 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
   const storage: Storage = await EncryptingStorage.create(inner, new Uint8Array(readFileSync(keyFile)));
   log(options.etcd?.length ? `storage: etcd at ${options.etcd.join(", ")}` : `storage: embedded, in ${join(options.dataDir, "store")}`);
   const core = await loadCore();
-  const api = createApiServer({ storage, core, serverAddress: `127.0.0.1:${options.port}`, allowPrivileged: options.allowPrivileged });
+  // Service account tokens: signed with a key kept beside the CA; pods get them mounted.
+  const serviceAccountTokens = await ServiceAccountTokens.create(await loadOrCreateServiceAccountKey(join(options.dataDir, "pki")));
+  const api = createApiServer({ storage, core, serverAddress: `127.0.0.1:${options.port}`, allowPrivileged: options.allowPrivileged, serviceAccountTokens });
   await api.bootstrap();
   // Agents authenticate with the node token (a shared secret, as k3s's) and the API server
   // reaches their kubelets with it.
@@ -171,6 +173,7 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
     controllers: {
       nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodSeconds ? options.nodeMonitorGracePeriodSeconds * 1000 : undefined,
       volumeBasePath: join(options.dataDir, "volumes"),
+      rootCACert: pki.caCert,
       loadBalancerPool: options.loadBalancerPool,
     },
     scheduler: { recordDecisions: options.recordSchedulingDecisions },

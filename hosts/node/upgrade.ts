@@ -19,7 +19,7 @@ const PORT_FORWARD_SPDY_PROTOCOL = "portforward.k8s.io";
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>;
 
-export function podStreamUpgrades(api: ApiServer, authenticate: (req: IncomingMessage) => UserInfo | null): UpgradeHandler {
+export function podStreamUpgrades(api: ApiServer, authenticate: (req: IncomingMessage) => Promise<UserInfo | null>): UpgradeHandler {
   const wss = new WebSocketServer({
     noServer: true,
     // The offer was checked against the subresource before the upgrade.
@@ -28,7 +28,7 @@ export function podStreamUpgrades(api: ApiServer, authenticate: (req: IncomingMe
   return async (req, socket, head) => {
     socket.on("error", () => undefined);
     try {
-      const user = authenticate(req);
+      const user = await authenticate(req);
       if (!user) return refuse(socket, 401, Errors.unauthorized().status);
       const url = new URL(req.url ?? "/", "https://localhost");
       const headers: Record<string, string | undefined> = {};

@@ -4,12 +4,13 @@
 // readOnlyRootFilesystem and limits (read back from inside the container and from `docker
 // inspect`), the secret volume on a tmpfs, CreateContainerConfigError until a ConfigMap
 // appears, a PVC whose data outlives its pod, a privileged pod refused, a preStop hook that
-// runs before SIGTERM, and nothing left on the machine once the pods are gone.
+// runs before SIGTERM, a service account token mounted and accepted (and `kubectl create
+// token`), and nothing left on the machine once the pods are gone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { KubelingProcess, machineLock, suiteWorkspace, until } from "./harness.js";
+import { KUBECTL, KubelingProcess, machineLock, suiteWorkspace, until } from "./harness.js";
 
 const { dir, dataDir, port, kubectl, apply } = suiteWorkspace("podspec");
 const podsDir = join(dataDir, "pods");
@@ -270,6 +271,42 @@ spec:
     expect(readFileSync(join(hookDir, "log"), "utf8")).toBe("started\nprestop\nterm\n");
     // SIGTERM was handled at once: nobody waited for the 10 s grace to run out.
     expect(timings.deleteWithPreStop).toBeLessThan(9_000);
+  });
+
+  it("a pod gets its service account's token, the CA and its namespace; the token authenticates as the account", async () => {
+    expect(
+      apply(
+        "sa.yaml",
+        `apiVersion: v1
+kind: Pod
+metadata: {name: sa-reader}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    command: ["sh", "-c", "cd /var/run/secrets/kubernetes.io/serviceaccount && cat namespace && echo && head -1 ca.crt && cat token"]
+`,
+      ).code,
+    ).toBe(0);
+    await until("sa-reader Succeeded", () => getPod("sa-reader")?.status.phase === "Succeeded", 30_000);
+    const [namespace, caLine, token] = kubectl("logs", "sa-reader").out.split("\n");
+    expect(namespace).toBe("default");
+    expect(caLine).toBe("-----BEGIN CERTIFICATE-----");
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    // The token alone (no client certificate) is a user: system:serviceaccount:default:default, with no rights yet.
+    const asToken = (t: string) =>
+      spawnSync(KUBECTL, ["--kubeconfig=/dev/null", `--server=https://127.0.0.1:${port}`, `--certificate-authority=${join(dataDir, "pki", "ca.crt")}`, `--token=${t}`, "get", "pods"], { encoding: "utf8", timeout: 30_000 });
+    expect(asToken(token).stderr).toContain('User "system:serviceaccount:default:default" cannot list resource "pods" in API group "" in the namespace "default"');
+    // kubectl create token: a TokenRequest from the command line.
+    const created = kubectl("create", "token", "default", "--duration=10m");
+    expect(created.code).toBe(0);
+    expect(asToken(created.out.trim()).stderr).toContain('User "system:serviceaccount:default:default" cannot list resource "pods"');
+    expect(asToken(`${token.slice(0, -4)}AAAA`).stderr).toContain("Unauthorized");
+    expect(kubectl("create", "token", "default", "--duration=1m").err).toContain("may not specify a duration less than 10 minutes");
+    // Bound to the pod: deleting the pod revokes the token.
+    expect(kubectl("delete", "pod", "sa-reader", "--timeout=60s").code).toBe(0);
+    await until("the pod's token revoked", () => asToken(token).stderr.includes("Unauthorized"), 15_000);
   });
 
   it("once the pods are deleted, no tmpfs mount and no pod directory is left", async () => {
