@@ -183,14 +183,19 @@ spec:
     kubectl("delete", "pod", "ticker", "--grace-period=0", "--force");
   });
 
-  it("keeps its pods running across a crash of kubeling up (the kubelet adopts them)", async () => {
+  it("keeps its pods running across a crash of kubeling up (the kubelet adopts them, and removes what is not a pod)", async () => {
     const before = podsOf("app=web").map((p) => p.metadata.name).sort();
     const containersBefore = nodeContainers(nodeName, "web-").sort();
     expect(containersBefore).toHaveLength(6); // a sandbox and an httpd per pod
     await server!.stop("SIGKILL");
     // The containers outlive the process.
     expect(nodeContainers(nodeName, "web-").sort()).toEqual(containersBefore);
+    // A sandbox of this node for a pod the API does not know (deleted while kubeling was down).
+    const stray = spawnSync("docker", ["run", "-d", "--network", "none", "--name", `k8s_POD_stray_default_gone-${process.pid}_0`, "--label", `kubeling.io/node=${nodeName}`, "--label", "io.kubernetes.docker.type=podsandbox", "--label", `io.kubernetes.pod.uid=gone-${process.pid}`, "--label", "io.kubernetes.pod.name=stray", "--label", "io.kubernetes.pod.namespace=default", "kubeling/pause:3.10"], { encoding: "utf8" });
+    expect(stray.status, stray.stderr).toBe(0);
     await start();
+    // ... is removed by the restarted kubelet; its own pods' containers are kept.
+    await until("the stray sandbox removed", () => nodeContainers(nodeName, "stray").length === 0, 30_000);
     await until("the node Ready again", () => /\sReady\s/.test(kubectl("get", "node", nodeName, "--no-headers").out), 30_000);
     const after = podsOf("app=web");
     expect(after.map((p) => p.metadata.name).sort()).toEqual(before);
