@@ -1,8 +1,10 @@
-// How the prober reaches a pod over the network (httpGet and tcpSocket probes). The core
-// has no sockets, so the host supplies a ProbeTransport: hosts/node/probe-transport.ts on
-// node:http / node:net; simulated nodes use simulatedProbeTransport() below. Error
-// messages are the Go standard library's (dial tcp …: connect: connection refused), since
-// they end up verbatim in the Unhealthy events kubectl shows.
+// How the prober reaches a pod over the network (httpGet, tcpSocket and grpc probes). The
+// core has no sockets, so the host supplies a ProbeTransport: hosts/node/probe-transport.ts
+// on node:http / node:net / node:http2; simulated nodes use simulatedProbeTransport() below.
+// Error messages are the Go standard library's (dial tcp …: connect: connection refused),
+// since they end up verbatim in the Unhealthy events kubectl shows. A gRPC health check
+// comes back as what grpc-go's client saw (a HealthCheckResponse status, a gRPC status code,
+// no connection); the prober words it as pkg/probe/grpc does, so every transport agrees.
 
 /** Which probe a network call is for: a simulation decides outcomes from it; real transports ignore it. */
 export interface ProbeTarget {
@@ -23,7 +25,34 @@ export interface ProbeTransport {
    * Go's net.Dial error: "dial tcp 10.244.0.5:80: connect: connection refused") or false when not.
    */
   tcp(host: string, port: number, timeoutMs: number, target?: ProbeTarget): Promise<boolean | Error>;
+  /**
+   * One grpc.health.v1.Health/Check call for `service` ("" = the server as a whole), over
+   * plaintext HTTP/2 as the kubelet makes it: connecting and the call share one deadline of
+   * `timeoutMs`. Never rejects. Optional so that a transport written before gRPC probes still
+   * fits; without it, gRPC probes fail saying so.
+   */
+  grpc?(host: string, port: number, service: string, timeoutMs: number, target?: ProbeTarget): Promise<GrpcHealthAnswer>;
 }
+
+/** The User-Agent of the kubelet's probes (kube-probe/<major>.<minor>). */
+export const KUBE_PROBE_USER_AGENT = "kube-probe/1.32";
+
+/** grpc.health.v1.HealthCheckResponse.ServingStatus. */
+export const GrpcServingStatus = { UNKNOWN: 0, SERVING: 1, NOT_SERVING: 2, SERVICE_UNKNOWN: 3 } as const;
+
+/** gRPC status codes (google.golang.org/grpc/codes) the prober words specially. */
+export const GrpcCode = { OK: 0, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14 } as const;
+
+/** How a gRPC health check ended, as grpc-go's client reports it to the kubelet's gRPC prober. */
+export type GrpcHealthAnswer =
+  /** The call returned OK with a HealthCheckResponse: its status (GrpcServingStatus; 0 when absent). */
+  | { kind: "response"; status: number }
+  /** The call ended with a gRPC status other than OK (a deadline passing mid-call is DEADLINE_EXCEEDED). */
+  | { kind: "rpcError"; code: number; message: string }
+  /** No connection before the deadline (grpc-go's blocking dial retries refused connections until then). */
+  | { kind: "connectTimeout" }
+  /** Connecting failed for good before the deadline (an unusable address). */
+  | { kind: "connectError"; message: string };
 
 /** A host without a network: every network probe fails, saying why. */
 export const noNetworkProbeTransport: ProbeTransport = {
@@ -32,6 +61,9 @@ export const noNetworkProbeTransport: ProbeTransport = {
   },
   async tcp(host, port) {
     return new Error(`dial tcp ${host}:${port}: network probes are not available on this host (no ProbeTransport)`);
+  },
+  async grpc() {
+    return { kind: "connectError", message: "network probes are not available on this host (no ProbeTransport)" };
   },
 };
 
@@ -56,8 +88,9 @@ export function simulatedProbeFails(annotations: Record<string, string> | undefi
 }
 
 /**
- * The simulated network: every HTTP probe answers 200 and every TCP probe connects, unless
- * SIMULATE_PROBE_FAIL names the container (then HTTP answers 500 and TCP is refused).
+ * The simulated network: every HTTP probe answers 200, every TCP probe connects and every
+ * gRPC health check answers SERVING, unless SIMULATE_PROBE_FAIL names the container (then
+ * HTTP answers 500, TCP is refused and gRPC answers NOT_SERVING).
  */
 export function simulatedProbeTransport(): ProbeTransport {
   return {
@@ -70,6 +103,10 @@ export function simulatedProbeTransport(): ProbeTransport {
         return new Error(`dial tcp ${host}:${port}: connect: connection refused`);
       }
       return true;
+    },
+    async grpc(_host, _port, _service, _timeoutMs, target) {
+      const fails = target !== undefined && simulatedProbeFails(target.pod.annotations, target.container, target.probeType);
+      return { kind: "response", status: fails ? GrpcServingStatus.NOT_SERVING : GrpcServingStatus.SERVING };
     },
   };
 }

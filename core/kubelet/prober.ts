@@ -9,16 +9,18 @@
 //    in a row; a liveness or startup Failure puts the worker on hold until a new container
 //    appears (the kubelet kills and, per restartPolicy, restarts the container);
 //  - a probe that errors (as opposed to fails) is thrown away; every failure is an
-//    Unhealthy event ("Readiness probe failed: HTTP probe failed with statuscode: 500").
+//    Unhealthy event ("Readiness probe failed: HTTP probe failed with statuscode: 500");
+//  - a grpc probe is one grpc.health.v1.Health/Check to podIP:port (the transport makes the
+//    call); anything but SERVING fails, worded as pkg/probe/grpc (service unhealthy
+//    (responded with "NOT_SERVING"); timeout: health rpc did not complete within 1s).
 // Left out: the start-up jitter (a freshly started kubelet spreads its first probes), the
-// three retries of errored probes, gRPC probes (they error: "not supported"), HTTP
-// redirects (the transport's status is taken as it is).
+// three retries of errored probes, HTTP redirects (the transport's status is taken as it is).
 import type { Clock, TimerHandle } from "../../bindings/clock.js";
 import type { Runtime } from "../../bindings/runtime.js";
 import type { KubeObject } from "../controllers/client.js";
 import type { EventSink } from "./event-sink.js";
 import type { ProbeResults } from "./pod-status.js";
-import type { ProbeTarget, ProbeTransport } from "./probe-transport.js";
+import { GrpcCode, GrpcServingStatus, KUBE_PROBE_USER_AGENT, type GrpcHealthAnswer, type ProbeTarget, type ProbeTransport } from "./probe-transport.js";
 import { isRestartableInit, isTerminalPhase, type ContainerSpec, type ContainerStatus, type Pod, type PodStatus } from "./types.js";
 
 export type ProbeType = "liveness" | "readiness" | "startup";
@@ -52,8 +54,6 @@ export interface ProberHost {
 
 const TYPE_NAME: Record<ProbeType, string> = { liveness: "Liveness", readiness: "Readiness", startup: "Startup" };
 const INITIAL: Record<ProbeType, Result> = { readiness: "failure", liveness: "success", startup: "unknown" };
-/** kube-probe/<major>.<minor>, the User-Agent of the kubelet's HTTP probes. */
-const USER_AGENT = "kube-probe/1.32";
 /** The exec prober reads at most this much output (maxReadLength). */
 const MAX_OUTPUT = 10 * 1024;
 const decoder = new TextDecoder();
@@ -342,7 +342,7 @@ class ProbeWorker {
       for (const { name, value } of h.httpHeaders ?? []) headers[name] = value;
       // The kubelet's defaults, unless the probe sets them.
       const has = (n: string) => Object.keys(headers).some((k) => k.toLowerCase() === n);
-      if (!has("user-agent")) headers["User-Agent"] = USER_AGENT;
+      if (!has("user-agent")) headers["User-Agent"] = KUBE_PROBE_USER_AGENT;
       if (!has("accept")) headers["Accept"] = "*/*";
       const res = await this.manager.transport.http(url, headers, timeoutMs, target);
       if (res instanceof Error) return { result: "failure", output: `Get "${url}": ${res.message}` };
@@ -357,7 +357,15 @@ class ProbeWorker {
       if (res === true) return { result: "success", output: "" };
       return { result: "failure", output: res instanceof Error ? res.message : `dial tcp ${joinHostPort(host, port)}: connect: connection refused` };
     }
-    if (spec.grpc) return { error: "gRPC probes are not supported by kubeling" };
+    if (spec.grpc) {
+      // As the kubelet: the pod IP and a numeric port (the API allows no named port here).
+      const { port, service = "" } = spec.grpc;
+      const transport = this.manager.transport;
+      const answer: GrpcHealthAnswer = transport.grpc
+        ? await transport.grpc(podIP, port, service, timeoutMs, target)
+        : { kind: "connectError", message: "gRPC probes are not available on this host (its ProbeTransport has no grpc)" };
+      return grpcProbeOutcome(answer, joinHostPort(podIP, port), timeoutMs);
+    }
     return { error: `missing probe handler for ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid}):${this.container.name}` };
   }
 
@@ -376,6 +384,48 @@ class ProbeWorker {
     const output = decoder.decode(out.subarray(0, MAX_OUTPUT));
     return { result: res.exitCode === 0 ? "success" : "failure", output };
   }
+}
+
+const SERVING_STATUS_NAMES = Object.fromEntries(Object.entries(GrpcServingStatus).map(([name, n]) => [n, name])) as Record<number, string>;
+/** codes.Code's String(): the names in "rpc error: code = NotFound desc = …". */
+const GRPC_CODE_NAMES = [
+  "OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound", "AlreadyExists", "PermissionDenied",
+  "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange", "Unimplemented", "Internal", "Unavailable",
+  "DataLoss", "Unauthenticated",
+];
+
+/**
+ * pkg/probe/grpc's Probe: every way a health check ends is a Success or a Failure (never an
+ * error), with its output in that file's words. `addr` is host:port as dialed.
+ */
+export function grpcProbeOutcome(answer: GrpcHealthAnswer, addr: string, timeoutMs: number): { result: "success" | "failure"; output: string } {
+  const within = goDuration(timeoutMs);
+  switch (answer.kind) {
+    case "connectTimeout":
+      return { result: "failure", output: `timeout: failed to connect service ${JSON.stringify(addr)} within ${within}: context deadline exceeded` };
+    case "connectError":
+      return { result: "failure", output: `error: failed to connect service at ${JSON.stringify(addr)}: ${answer.message}` };
+    case "rpcError":
+      if (answer.code === GrpcCode.UNIMPLEMENTED) {
+        return { result: "failure", output: `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${answer.message}` };
+      }
+      if (answer.code === GrpcCode.DEADLINE_EXCEEDED) return { result: "failure", output: `timeout: health rpc did not complete within ${within}` };
+      return { result: "failure", output: `error: health rpc probe failed: rpc error: code = ${GRPC_CODE_NAMES[answer.code] ?? `Code(${answer.code})`} desc = ${answer.message}` };
+    case "response":
+      if (answer.status === GrpcServingStatus.SERVING) return { result: "success", output: "service healthy" };
+      // An enum number protobuf does not know prints as the number.
+      return { result: "failure", output: `service unhealthy (responded with ${JSON.stringify(SERVING_STATUS_NAMES[answer.status] ?? String(answer.status))})` };
+  }
+}
+
+/** Go's time.Duration String() for whole milliseconds ("1s", "1m30s", "500ms"), as %v prints timeouts. */
+function goDuration(ms: number): string {
+  if (ms === 0) return "0s";
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = (ms % 60_000) / 1000;
+  return `${h ? `${h}h` : ""}${h || m ? `${m}m` : ""}${s}s`;
 }
 
 /** probe.ResolveContainerPort: a number, or the container port of that name; a string is the error. */

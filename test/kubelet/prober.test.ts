@@ -1,12 +1,12 @@
 // The prober (core/kubelet/prober.ts) in a real Kubelet against an in-process API server,
 // on the simulated runtime and virtual time: readiness and the Ready condition, thresholds,
 // initialDelaySeconds, startup gating, liveness restarts, exec probes through the simulated
-// exec, httpGet/tcpSocket through a fake transport, and the simulated transport's annotation.
+// exec, httpGet/tcpSocket/grpc through a fake transport, and the simulated transport's annotation.
 import { afterEach, describe, expect, it } from "vitest";
 import { startControlPlane, type Harness } from "../controllers/harness.js";
 import { Kubelet, type KubeletOptions } from "../../dist/core/kubelet/kubelet.js";
 import { SimulatedRuntime } from "../../dist/hosts/browser/simulated-runtime.js";
-import { simulatedProbeTransport, type ProbeTarget, type ProbeTransport } from "../../dist/core/kubelet/probe-transport.js";
+import { simulatedProbeTransport, type GrpcHealthAnswer, type ProbeTarget, type ProbeTransport } from "../../dist/core/kubelet/probe-transport.js";
 import { R, type KubeObject } from "../../dist/core/controllers/client.js";
 import { VirtualClock } from "../../dist/core/controllers/clock.js";
 
@@ -73,10 +73,11 @@ async function execIn(s: Setup, command: string[]): Promise<number> {
 
 /** A transport whose answers the test sets, recording the calls. */
 function fakeTransport() {
-  const calls: { kind: string; url?: string; host?: string; port?: number; headers?: Record<string, string>; type: string }[] = [];
+  const calls: { kind: string; url?: string; host?: string; port?: number; service?: string; timeoutMs?: number; headers?: Record<string, string>; type: string }[] = [];
   const t = {
     status: 200 as number | Error,
     tcp: true as boolean | Error,
+    grpc: { kind: "response", status: 1 } as GrpcHealthAnswer,
     byType: {} as Record<string, number | Error>,
     calls,
     transport: {
@@ -88,6 +89,10 @@ function fakeTransport() {
       async tcp(host: string, port: number, _timeoutMs: number, target?: ProbeTarget) {
         calls.push({ kind: "tcp", host, port, type: target!.probeType });
         return t.tcp;
+      },
+      async grpc(host: string, port: number, service: string, timeoutMs: number, target?: ProbeTarget) {
+        calls.push({ kind: "grpc", host, port, service, timeoutMs, type: target!.probeType });
+        return t.grpc;
       },
     } satisfies ProbeTransport,
   };
@@ -245,6 +250,125 @@ describe("Prober: startup and liveness", () => {
     const ev = await events(s, "once");
     expect(ev).toContain("Warning Unhealthy: Liveness probe failed: dial tcp 10.244.1.2:5432: connect: connection refused");
     expect(ev).toContain("Normal Killing: Container c failed liveness probe");
+  });
+});
+
+describe("Prober: gRPC", () => {
+  const NOT_SERVING: GrpcHealthAnswer = { kind: "response", status: 2 };
+
+  it("a grpc readiness probe: SERVING is ready, failureThreshold NOT_SERVING answers make it not ready", async () => {
+    const f = fakeTransport();
+    const s = await setup({ probeTransport: f.transport });
+    await createPod(s, "rpc", { readinessProbe: { grpc: { port: 50051, service: "health" }, periodSeconds: 5, failureThreshold: 2 } });
+    let pod = await getPod(s, "rpc");
+    expect(cs(pod.status).ready).toBe(true);
+    expect(cond(pod.status, "Ready")).toBe("True");
+    expect(f.calls[0]).toEqual({ kind: "grpc", host: pod.status.podIP, port: 50051, service: "health", timeoutMs: 1000, type: "readiness" });
+
+    f.grpc = NOT_SERVING;
+    await advance(s, 5_000);
+    expect(cs((await getPod(s, "rpc")).status).ready).toBe(true); // one failure of two
+    await advance(s, 5_000);
+    pod = await getPod(s, "rpc");
+    expect(cs(pod.status)).toMatchObject({ ready: false, restartCount: 0 });
+    expect(cond(pod.status, "Ready")).toBe("False");
+    expect(await events(s, "rpc")).toContain('Warning Unhealthy: Readiness probe failed: service unhealthy (responded with "NOT_SERVING")');
+
+    f.grpc = { kind: "response", status: 1 };
+    await advance(s, 5_000);
+    expect(cs((await getPod(s, "rpc")).status).ready).toBe(true);
+  });
+
+  it("without service the empty name is checked; RPC errors and timeouts fail in the kubelet's words", async () => {
+    const f = fakeTransport();
+    f.grpc = { kind: "rpcError", code: 5, message: "unknown service" };
+    const s = await setup({ probeTransport: f.transport });
+    await createPod(s, "rpc", { readinessProbe: { grpc: { port: 9090 }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 1 } });
+    const pod = await getPod(s, "rpc");
+    expect(f.calls[0]).toMatchObject({ kind: "grpc", port: 9090, service: "", timeoutMs: 3000 });
+    expect(cs(pod.status).ready).toBe(false);
+
+    const answers: [GrpcHealthAnswer, string][] = [
+      [{ kind: "response", status: 3 }, 'service unhealthy (responded with "SERVICE_UNKNOWN")'],
+      [{ kind: "response", status: 0 }, 'service unhealthy (responded with "UNKNOWN")'],
+      [{ kind: "rpcError", code: 4, message: "context deadline exceeded" }, "timeout: health rpc did not complete within 3s"],
+      [{ kind: "rpcError", code: 12, message: "unknown service grpc.health.v1.Health" }, "error: this server does not implement the grpc health protocol (grpc.health.v1.Health): unknown service grpc.health.v1.Health"],
+      [{ kind: "rpcError", code: 14, message: "error reading from server: EOF" }, "error: health rpc probe failed: rpc error: code = Unavailable desc = error reading from server: EOF"],
+      [{ kind: "connectTimeout" }, `timeout: failed to connect service "${pod.status.podIP}:9090" within 3s: context deadline exceeded`],
+    ];
+    for (const [answer] of answers) {
+      f.grpc = answer;
+      await advance(s, 5_000);
+    }
+    const ev = await events(s, "rpc");
+    expect(ev).toContain("Warning Unhealthy: Readiness probe failed: error: health rpc probe failed: rpc error: code = NotFound desc = unknown service");
+    for (const [, message] of answers) expect(ev).toContain(`Warning Unhealthy: Readiness probe failed: ${message}`);
+    expect(cs((await getPod(s, "rpc")).status).ready).toBe(false);
+  });
+
+  it("a grpc liveness probe that cannot connect gets the container killed and restarted", async () => {
+    const f = fakeTransport();
+    f.grpc = { kind: "connectTimeout" };
+    const s = await setup({ probeTransport: f.transport });
+    await createPod(s, "rpc", { livenessProbe: { grpc: { port: 50051 }, periodSeconds: 5, failureThreshold: 2 } }, { terminationGracePeriodSeconds: 1 });
+    await advance(s, 4_000);
+    expect(cs((await getPod(s, "rpc")).status).restartCount).toBe(0); // one failure of two
+    await advance(s, 7_000);
+    const pod = await getPod(s, "rpc");
+    expect(cs(pod.status).restartCount).toBe(1);
+    const ev = await events(s, "rpc");
+    expect(ev).toContain(`Warning Unhealthy: Liveness probe failed: timeout: failed to connect service "${pod.status.podIP}:50051" within 1s: context deadline exceeded`);
+    expect(ev).toContain("Normal Killing: Container c failed liveness probe, will be restarted");
+
+    // SERVING from the new container: it stays up.
+    f.grpc = { kind: "response", status: 1 };
+    await advance(s, 30_000);
+    expect(cs((await getPod(s, "rpc")).status).restartCount).toBe(1);
+  });
+
+  it("a grpc startup probe gates readiness until SERVING", async () => {
+    const f = fakeTransport();
+    f.grpc = NOT_SERVING;
+    const s = await setup({ probeTransport: f.transport });
+    const probe = { grpc: { port: 50051 }, periodSeconds: 5 };
+    await createPod(s, "rpc", { startupProbe: { ...probe, failureThreshold: 30 }, readinessProbe: probe });
+    await advance(s, 10_000);
+    expect(cs((await getPod(s, "rpc")).status)).toMatchObject({ started: false, ready: false });
+    expect(f.calls.every((c) => c.type === "startup")).toBe(true);
+    expect(await events(s, "rpc")).toContain('Warning Unhealthy: Startup probe failed: service unhealthy (responded with "NOT_SERVING")');
+
+    f.grpc = { kind: "response", status: 1 };
+    await advance(s, 5_000);
+    await advance(s, 5_000);
+    expect(cs((await getPod(s, "rpc")).status)).toMatchObject({ started: true, ready: true });
+    expect(new Set(f.calls.map((c) => c.type))).toEqual(new Set(["startup", "readiness"]));
+  });
+
+  it("the simulated transport answers NOT_SERVING for a container kubeling.io/simulate-probe-fail names", async () => {
+    const s = await setup({ probeTransport: simulatedProbeTransport() });
+    const probe = { readinessProbe: { grpc: { port: 50051 }, periodSeconds: 5 } };
+    await createPod(s, "ok", probe);
+    await createPod(s, "bad", probe, {}, { annotations: { "kubeling.io/simulate-probe-fail": "c/readiness" } });
+    await advance(s, 1000);
+    expect(cs((await getPod(s, "ok")).status).ready).toBe(true);
+    expect(cs((await getPod(s, "bad")).status).ready).toBe(false);
+    expect(await events(s, "bad")).toContain('Warning Unhealthy: Readiness probe failed: service unhealthy (responded with "NOT_SERVING")');
+  });
+
+  it("a host without a network, or a transport without grpc, fails grpc probes saying why", async () => {
+    const s = await setup();
+    await createPod(s, "none", { readinessProbe: { grpc: { port: 50051 }, periodSeconds: 5 } });
+    expect(cs((await getPod(s, "none")).status).ready).toBe(false);
+    expect((await events(s, "none")).some((e) => e.includes("Readiness probe failed: error: failed to connect service at") && e.includes("no ProbeTransport"))).toBe(true);
+    s.kubelet.stop();
+    await s.h.stop();
+    current = null;
+
+    const { grpc: _omitted, ...httpOnly } = fakeTransport().transport;
+    const s2 = await setup({ probeTransport: httpOnly });
+    await createPod(s2, "old", { readinessProbe: { grpc: { port: 50051 }, periodSeconds: 5 } });
+    expect(cs((await getPod(s2, "old")).status).ready).toBe(false);
+    expect((await events(s2, "old")).some((e) => e.includes("Readiness probe failed:") && e.includes("has no grpc"))).toBe(true);
   });
 });
 
