@@ -191,3 +191,5 @@ export function path(r: ResourceInfo, namespace: string | undefined, name?: stri
 export const isNotFound = (err: unknown) => err instanceof ApiError && err.code === 404;
 export const isConflict = (err: unknown) => err instanceof ApiError && err.code === 409 && err.status.reason === "Conflict";
 export const isAlreadyExists = (err: unknown) => err instanceof ApiError && err.code === 409 && err.status.reason === "AlreadyExists";
+/** NamespaceLifecycle's refusal in a terminating namespace (cause NamespaceTerminating): nothing to retry. */
+export const isNamespaceTerminating = (err: unknown) => err instanceof ApiError && (err.status.details?.causes ?? []).some((c) => c.reason === "NamespaceTerminating");

@@ -11,9 +11,8 @@
 import type { ControllerContext, Reconciler } from "./controller.js";
 import type { WorkQueue } from "./workqueue.js";
 import type { SharedInformer } from "./informer.js";
-import { R, isNotFound, type KubeObject } from "./client.js";
+import { R, isNamespaceTerminating, isNotFound, type KubeObject } from "./client.js";
 import { objectKey, splitKey } from "./keys.js";
-import { ApiError } from "../api/status.js";
 
 export const LABEL_HEADLESS = "service.kubernetes.io/headless";
 export const ANNOTATION_TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time";
@@ -429,7 +428,4 @@ export function rfc3339Nano(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d*?)0*Z$/, (_, f: string) => (f ? `.${f}Z` : "Z"));
 }
 
-/** The NamespaceLifecycle refusal (cause NamespaceTerminating). */
-export function isNamespaceTerminating(err: unknown): boolean {
-  return err instanceof ApiError && (err.status.details?.causes ?? []).some((c) => c.reason === "NamespaceTerminating");
-}
+export { isNamespaceTerminating } from "./client.js";

@@ -5,7 +5,7 @@
 import type { ControllerContext, Reconciler } from "./controller.js";
 import type { WorkQueue } from "./workqueue.js";
 import type { SharedInformer } from "./informer.js";
-import { R, isAlreadyExists, isNotFound, type KubeObject } from "./client.js";
+import { R, isAlreadyExists, isNamespaceTerminating, isNotFound, type KubeObject } from "./client.js";
 import { ApiError } from "../api/status.js";
 
 export const ROOT_CA_CONFIGMAP = "kube-root-ca.crt";
@@ -50,12 +50,9 @@ export class RootCAPublisher implements Reconciler {
       }
     } catch (err) {
       // Made meanwhile, gone meanwhile, or the namespace is going: the next event settles it.
-      if (isAlreadyExists(err) || isNotFound(err) || (err instanceof ApiError && err.code === 409) || isTerminating(err)) return;
+      if (isAlreadyExists(err) || isNotFound(err) || (err instanceof ApiError && err.code === 409) || isNamespaceTerminating(err)) return;
       throw err;
     }
   }
 }
 
-function isTerminating(err: unknown): boolean {
-  return err instanceof ApiError && (err.status.details?.causes ?? []).some((c) => c.reason === "NamespaceTerminating");
-}

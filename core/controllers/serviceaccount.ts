@@ -4,8 +4,7 @@
 import type { ControllerContext, Reconciler } from "./controller.js";
 import type { WorkQueue } from "./workqueue.js";
 import type { SharedInformer } from "./informer.js";
-import { R, isAlreadyExists, type KubeObject } from "./client.js";
-import { ApiError } from "../api/status.js";
+import { R, isAlreadyExists, isNamespaceTerminating, type KubeObject } from "./client.js";
 
 export class ServiceAccountController implements Reconciler {
   readonly name = "serviceaccount-controller";
@@ -48,7 +47,3 @@ export class ServiceAccountController implements Reconciler {
   }
 }
 
-/** The NamespaceLifecycle refusal (cause NamespaceTerminating): nothing to retry. */
-function isNamespaceTerminating(err: unknown): boolean {
-  return err instanceof ApiError && (err.status.details?.causes ?? []).some((c) => c.reason === "NamespaceTerminating");
-}
