@@ -9,7 +9,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "node:https";
 import { R, type ApiClient } from "../../core/controllers/client.js";
-import { defaultNodeName, hostAddresses, hostAddress, startDockerNode, type DockerNode } from "./docker-node.js";
+import { defaultNodeName, hostAddresses, startDockerNode, type DockerNode } from "./docker-node.js";
 import { discoverCa } from "./node-token.js";
 import { parseResourceFlag } from "./node-resources.js";
 import { runInForeground } from "./foreground.js";
@@ -100,7 +100,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     nodeName: options.nodeName,
     connection: kubeletConnection(kubelet, node.runtime),
     token: options.token,
-    addresses: [hostAddress(), ...hostAddresses(), "127.0.0.1"],
+    addresses: [...hostAddresses(), "127.0.0.1"],
     port: options.kubeletPort,
   });
   log(`kubelet server listening on :${options.kubeletPort}`);

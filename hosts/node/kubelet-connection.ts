@@ -17,31 +17,29 @@ export interface KubeletConnectionOptions {
 
 export function kubeletConnection(kubelet: Kubelet, runtime: Runtime, options: KubeletConnectionOptions = {}): NodeConnection {
   const podNetwork = options.podNetwork ?? true;
+
+  /** The pod's current container `container`, if it runs (exec and attach need a live process). */
+  async function runningContainer(namespace: string, pod: string, container: string, prefix: string): Promise<{ id: string } | { error: string }> {
+    const found = await kubelet.findContainer(namespace, pod, container);
+    if ("error" in found) return found;
+    const status = (await runtime.listContainers()).find((c) => c.id === found.id);
+    if (status?.state !== "running") return { error: `${prefix}container "${container}" in pod "${pod}" is not running` };
+    return found;
+  }
+
   return {
     logs: (namespace, pod, container, o) => kubelet.logs(namespace, pod, container, o),
 
     async exec(namespace, pod, container, command, o) {
-      const found = await kubelet.findContainer(namespace, pod, container);
+      const found = await runningContainer(namespace, pod, container, "error executing command in container: ");
       if ("error" in found) return found;
-      const status = (await runtime.listContainers()).find((c) => c.id === found.id);
-      if (status?.state !== "running") return { error: `error executing command in container: container "${container}" in pod "${pod}" is not running` };
-      try {
-        return await runtime.execStream(found.id, command, { stdin: o.stdin, tty: o.tty });
-      } catch (err) {
-        return { error: `error executing command in container: ${(err as Error).message}` };
-      }
+      return runtime.execStream(found.id, command, { stdin: o.stdin, tty: o.tty }).catch((err: Error) => ({ error: `error executing command in container: ${err.message}` }));
     },
 
     async attach(namespace, pod, container, o) {
-      const found = await kubelet.findContainer(namespace, pod, container);
+      const found = await runningContainer(namespace, pod, container, "");
       if ("error" in found) return found;
-      const status = (await runtime.listContainers()).find((c) => c.id === found.id);
-      if (status?.state !== "running") return { error: `container "${container}" in pod "${pod}" is not running` };
-      try {
-        return await runtime.attach(found.id, { stdin: o.stdin, tty: o.tty });
-      } catch (err) {
-        return { error: `error attaching to container: ${(err as Error).message}` };
-      }
+      return runtime.attach(found.id, { stdin: o.stdin, tty: o.tty }).catch((err: Error) => ({ error: `error attaching to container: ${err.message}` }));
     },
 
     async portForward(namespace, pod, port) {

@@ -24,15 +24,19 @@ export class RemoteClient extends RestClient {
   private readonly url: URL;
   private readonly agent: Agent;
 
-  constructor(private readonly options: RemoteClientOptions) {
+  constructor(
+    private readonly options: RemoteClientOptions,
+    /** Shared by the clients `as` makes: one pool of keep-alive connections per server. */
+    agent?: Agent,
+  ) {
     super(options.manager ?? "kubelet");
     this.url = new URL(options.server);
-    this.agent = new Agent({ keepAlive: true, maxSockets: 16, ca: options.caCert });
+    this.agent = agent ?? new Agent({ keepAlive: true, maxSockets: 16, ca: options.caCert });
   }
 
   /** The same connection acting as another component (field manager). */
   as(manager: string): RemoteClient {
-    return new RemoteClient({ ...this.options, manager });
+    return new RemoteClient({ ...this.options, manager }, this.agent);
   }
 
   /** Closes idle keep-alive connections (open watches end on their own when stopped). */
