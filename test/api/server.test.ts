@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadCore, type Core } from "../../dist/core/index.js";
 import { MemoryStorage } from "../../hosts/browser/memory-storage.js";
 import { createApiServer } from "../../core/api/index.js";
-import type { ApiServer, ApiRequest } from "../../core/api/server.js";
+import type { ApiServer } from "../../core/api/server.js";
+import { apiCaller } from "./api-caller.js";
 
 let core: Core;
 let api: ApiServer;
@@ -14,23 +15,9 @@ beforeAll(async () => {
   await api.bootstrap();
 });
 
-const admin = { name: "kubernetes-admin", groups: ["system:masters", "system:authenticated"] };
 const encode = (s: string) => new TextEncoder().encode(s);
 
-async function call(method: string, url: string, body?: string | Uint8Array, headers: Record<string, string> = {}) {
-  const u = new URL(url, "https://x");
-  const req: ApiRequest = {
-    method,
-    path: u.pathname,
-    query: u.searchParams,
-    headers: { "content-type": "application/json", ...headers },
-    body: typeof body === "string" ? encode(body) : body,
-    user: admin,
-  };
-  const res = await api.handle(req);
-  if ("stream" in res) throw new Error("unexpected stream");
-  return res as { status: number; headers: Record<string, string>; body: Record<string, unknown> };
-}
+const call = apiCaller(() => api);
 
 describe("discovery", () => {
   it("aggregated discovery needs the exact Content-Type; legacy lists follow", async () => {

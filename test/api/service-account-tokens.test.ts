@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadCore, type Core } from "../../dist/core/index.js";
 import { MemoryStorage } from "../../hosts/browser/memory-storage.js";
 import { createApiServer, ServiceAccountTokens } from "../../core/api/index.js";
-import type { ApiServer, ApiRequest } from "../../core/api/server.js";
+import type { ApiServer } from "../../core/api/server.js";
+import { apiCaller, type ApiCall } from "./api-caller.js";
 import { SERVICE_ACCOUNT_MOUNT_PATH } from "../../core/api/service-account-admission.js";
 import { RootCAPublisher, ROOT_CA_CONFIGMAP } from "../../core/controllers/root-ca-publisher.js";
 import { R } from "../../core/controllers/client.js";
@@ -20,25 +21,13 @@ beforeAll(async () => {
   tokens = await ServiceAccountTokens.create();
 });
 
-const admin = { name: "kubernetes-admin", groups: ["system:masters", "system:authenticated"] };
 let now = new Date("2026-11-23T10:00:00Z");
 
-async function server(withTokens = true): Promise<{ api: ApiServer; call: (method: string, url: string, body?: unknown) => Promise<{ status: number; body: any }> }> {
+async function server(withTokens = true): Promise<{ api: ApiServer; call: ApiCall<any> }> {
   const api = createApiServer({ storage: new MemoryStorage(), core: core as never, now: () => now, serviceAccountTokens: withTokens ? tokens : undefined });
   await api.bootstrap();
-  const call = async (method: string, url: string, body?: unknown) => {
-    const u = new URL(url, "https://x");
-    const req: ApiRequest = {
-      method,
-      path: u.pathname,
-      query: u.searchParams,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body)),
-      user: admin,
-    };
-    const r = await api.handle(req);
-    return { status: r.status, body: "body" in r ? r.body : undefined };
-  };
+  const call = apiCaller<any>(() => api);
+
   await call("POST", "/api/v1/namespaces/default/serviceaccounts", { metadata: { name: "default" } });
   return { api, call };
 }

@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadCore, type Core } from "../../dist/core/index.js";
 import { MemoryStorage } from "../../hosts/browser/memory-storage.js";
 import { createApiServer } from "../../core/api/index.js";
-import type { ApiServer, ApiRequest } from "../../core/api/server.js";
+import type { ApiServer } from "../../core/api/server.js";
+import { apiCaller } from "./api-caller.js";
 import { IP_RESERVATION_PREFIX, NODE_PORT_RESERVATION_PREFIX } from "../../core/api/service-allocator.js";
 
 let core: Core;
@@ -13,7 +14,6 @@ beforeAll(async () => {
   core = await loadCore();
 });
 
-const admin = { name: "kubernetes-admin", groups: ["system:masters", "system:authenticated"] };
 const encode = (s: string) => new TextEncoder().encode(s);
 const NOW = new Date("2026-11-23T10:00:00Z");
 
@@ -33,22 +33,7 @@ async function server(options: { storage?: MemoryStorage; serviceCIDR?: string; 
   return { api, storage };
 }
 
-function caller(api: ApiServer) {
-  return async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const u = new URL(url, "https://x");
-    const req: ApiRequest = {
-      method,
-      path: u.pathname,
-      query: u.searchParams,
-      headers: { "content-type": "application/json", ...headers },
-      body: body === undefined ? undefined : encode(typeof body === "string" ? body : JSON.stringify(body)),
-      user: admin,
-    };
-    const res = await api.handle(req);
-    if ("stream" in res) throw new Error("unexpected stream");
-    return res as { status: number; headers: Record<string, string>; body: Body };
-  };
-}
+const caller = (api: ApiServer) => apiCaller<Body>(() => api);
 
 const svc = (name: string, spec: Record<string, unknown> = {}) => ({
   apiVersion: "v1",
