@@ -5,12 +5,13 @@
  * (16 in flight, after an unmeasured warm-up), gets, a list of everything, and a watch fan-out to 1,000 watchers.
  * Bounded: KUBELING_BENCH_API_OBJECTS objects (default 5,000), at most ~60 s per phase.
  */
-import { spawn } from "node:child_process";
+
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "node:https";
 import { adminClient } from "./admin-client.js";
+import { startKubelingUp } from "./kubeling-up.js";
 
 const OBJECTS = Number(process.env.KUBELING_BENCH_API_OBJECTS ?? 5000);
 const WATCHERS = Number(process.env.KUBELING_BENCH_API_WATCHERS ?? 1000);
@@ -33,22 +34,13 @@ function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
-const child = spawn(process.execPath, [...(process.env.KUBELING_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), "dist/hosts/node/cli.js", "up", "--data-dir", dir, "--port", String(port), "--no-node"], { stdio: ["ignore", "pipe", "inherit"] });
-// A failed run must not leave the server behind (it holds this process's stderr open).
-process.on("exit", () => child.exitCode === null && child.kill("SIGKILL"));
-let out = "";
-child.stdout!.on("data", (d) => (out += d));
-const deadline = Date.now() + 20_000;
-while (!out.includes("API server listening")) {
-  if (Date.now() > deadline || child.exitCode !== null) throw new Error(`kubeling up did not start: ${out}`);
-  await new Promise((r) => setTimeout(r, 50));
-}
+const server = await startKubelingUp(dir, ["--port", String(port), "--no-node"], "API server listening", 20_000);
+const child = server.child;
 await new Promise((r) => setTimeout(r, 2000));
 const idleRss = rssMiB(child.pid!);
 
 const admin = adminClient(dir, port, { maxSockets: 64 });
 const call = admin.call;
-
 
 async function pool<T>(count: number, inFlight: number, job: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
@@ -145,8 +137,7 @@ record(`watch events delivered (${WATCHERS} watchers × ${WATCHED} creates)`, wa
 const rssAfter = rssMiB(child.pid!);
 
 for (const w of watchers) w.destroy();
-child.kill("SIGINT");
-await new Promise((r) => child.once("exit", r));
+await server.stop();
 rmSync(dir, { recursive: true, force: true });
 admin.close();
 watchAgent.destroy();

@@ -7,12 +7,13 @@
  * and the core scheduler's own rate on the same shape (1,000 nodes, 10,000 pods) beside it.
  * Bounded: KUBELING_BENCH_LOOP_NODES / _DEPLOYMENTS / _REPLICAS, and a 180 s deadline.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "node:https";
 import { adminClient } from "./admin-client.js";
+import { startKubelingUp } from "./kubeling-up.js";
 import { loadCore } from "../../core/index.js";
 import type { V1Pod } from "../../core/index.js";
 
@@ -33,22 +34,12 @@ const hwmMiB = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFile
 
 // --- the control plane, with simulated nodes ---
 const startedAt = performance.now();
-const child = spawn(process.execPath, [...(process.env.KUBELING_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), "dist/hosts/node/cli.js", "up", "--data-dir", dir, "--port", String(port), "--no-node", "--simulate-nodes", String(NODES)], { stdio: ["ignore", "pipe", "inherit"] });
-process.on("exit", () => {
-  if (child.exitCode === null) child.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
-});
-let out = "";
-child.stdout!.on("data", (d) => (out += d));
-for (const deadline = Date.now() + 60_000; !out.includes("simulated nodes:"); ) {
-  if (Date.now() > deadline || child.exitCode !== null) throw new Error(`kubeling up did not start: ${out}`);
-  await new Promise((r) => setTimeout(r, 50));
-}
+const server = await startKubelingUp(dir, ["--port", String(port), "--no-node", "--simulate-nodes", String(NODES)], "simulated nodes:", 60_000);
+const child = server.child;
 const registeredSeconds = (performance.now() - startedAt) / 1000;
 
 const admin = adminClient(dir, port, { maxSockets: 16 });
 const call = admin.call;
-
 
 // Wait for every node to be Ready (registered and heartbeating) before the clock starts.
 for (const deadline = Date.now() + 60_000; ; ) {

@@ -9,11 +9,12 @@
  * timestamps. Bounded: 50 pods, 120 s.
  * Needs Docker (scripts/docker-up.sh).
  */
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adminClient } from "./admin-client.js";
+import { startKubelingUp } from "./kubeling-up.js";
 import { machineLock } from "../e2e/harness.js";
 import Dockerode from "dockerode";
 
@@ -51,17 +52,7 @@ for (let i = 0; i < PODS; i++) {
 }
 
 // --- kubeling up with its node ---
-const child = spawn(process.execPath, ["dist/hosts/node/cli.js", "up", "--data-dir", dir, "--port", String(port), "--node-name", nodeName], { stdio: ["ignore", "pipe", "inherit"] });
-process.on("exit", () => {
-  if (child.exitCode === null) child.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
-});
-let out = "";
-child.stdout!.on("data", (d) => (out += d));
-for (const deadline = Date.now() + 60_000; !out.includes(`node ${nodeName}:`); ) {
-  if (Date.now() > deadline || child.exitCode !== null) throw new Error(`kubeling up did not start its node: ${out}`);
-  await new Promise((r) => setTimeout(r, 50));
-}
+const server = await startKubelingUp(dir, ["--port", String(port), "--node-name", nodeName], `node ${nodeName}:`, 60_000);
 const admin = adminClient(dir, port);
 const call = admin.call;
 // The node must be Ready before the clock starts.
@@ -104,9 +95,7 @@ for (let i = 0; i < PODS && Date.now() - started < DEADLINE_MS; i++) {
   stages.push({ name, total: startup[startup.length - 1], scheduled, sandboxCreated: at.sandbox?.created ?? NaN, sandboxStarted: at.sandbox?.started ?? NaN, appCreated: at.app?.created ?? NaN, appStarted: at.app?.started ?? NaN });
 }
 
-const exited = new Promise((r) => child.once("exit", r));
-child.kill("SIGINT");
-await exited;
+await server.stop();
 admin.close();
 
 const s = [...startup].sort((a, b) => a - b);

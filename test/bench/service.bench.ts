@@ -10,12 +10,13 @@
  * at REQUESTS requests or SECONDS seconds, whichever comes first, CONCURRENCY in flight.
  * Holds the docker-node machine lock (it shares the bridge and chains with the e2e suites).
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+
+import { mkdtempSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
 import { request, Agent } from "node:http";
 import { adminClient } from "./admin-client.js";
+import { startKubelingUp } from "./kubeling-up.js";
 import { machineLock } from "../e2e/harness.js";
 
 const REQUESTS = Number(process.env.KUBELING_BENCH_SERVICE_REQUESTS ?? 20_000);
@@ -75,18 +76,8 @@ async function load(targets: [string, number][], maxRequests: number, maxSeconds
 }
 
 const release = await machineLock("docker-node");
-const child = spawn(process.execPath, ["dist/hosts/node/cli.js", "up", "--data-dir", dir, "--port", String(port), "--node-name", nodeName], { stdio: ["ignore", "pipe", "inherit"] });
-process.on("exit", () => {
-  if (child.exitCode === null) child.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
-  release();
-});
-let out = "";
-child.stdout!.on("data", (d) => (out += d));
-for (const deadline = Date.now() + 90_000; !out.includes("load balancers:"); ) {
-  if (Date.now() > deadline || child.exitCode !== null) throw new Error(`kubeling up did not start its node's networking: ${out}`);
-  await sleep(50);
-}
+process.on("exit", release);
+const server = await startKubelingUp(dir, ["--port", String(port), "--node-name", nodeName], "load balancers:", 90_000);
 const admin = adminClient(dir, port);
 const call = admin.call;
 const must = async (method: string, path: string, body?: unknown) => {
@@ -137,9 +128,7 @@ for (const [what, targets] of [["ClusterIP", viaService], ["pod IPs", direct], [
   results.push({ what, run: await load(targets as [string, number][], REQUESTS, SECONDS) });
 }
 
-const exited = new Promise((r) => child.once("exit", r));
-child.kill("SIGINT");
-await exited;
+await server.stop();
 admin.close();
 
 const merge = (what: string) => {
