@@ -574,12 +574,7 @@ export class ApiServer {
         const obj = decodeObject(req.body, req.headers["content-type"]);
         this.checkKind(r, obj);
         const warnings = this.validateFields(req, r, obj);
-        this.checkPrivileged(r, obj);
-        if (r.namespaced) await this.admitNamespace(r, namespace ?? obj.metadata?.namespace, obj.metadata?.name ?? obj.metadata?.generateName ?? "");
-        if (r.plural === "pods" && r.group === "") {
-          await admitPod(this.store, obj, namespace ?? obj.metadata?.namespace);
-          if (this.options.serviceAccountTokens) await admitServiceAccountVolume(this.store, obj, (namespace ?? obj.metadata?.namespace)!);
-        }
+        await this.admitCreate(r, namespace, obj);
         recordUpdate(r.kind, groupVersion(r), null, obj, this.manager(req), timestamp(this.now()));
         const created = await this.store.create(r, namespace, obj, { dryRun });
         return withWarnings(this.objectResponse(req, r, created, 201), warnings);
@@ -759,6 +754,21 @@ export class ApiServer {
   }
 
   /** PATCH application/apply-patch+yaml: server-side apply, creating the object when missing. */
+  /**
+   * Admission of a new object, whichever way it comes (POST, or server-side apply of an
+   * absent object): privileged containers, the namespace's lifecycle, and for pods the
+   * ServiceAccount/Priority/toleration plugins and the kube-api-access volume.
+   */
+  private async admitCreate(r: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
+    this.checkPrivileged(r, obj);
+    const ns = namespace ?? obj.metadata?.namespace;
+    if (r.namespaced) await this.admitNamespace(r, ns, obj.metadata?.name ?? obj.metadata?.generateName ?? "");
+    if (r.plural === "pods" && r.group === "") {
+      await admitPod(this.store, obj, ns);
+      if (this.options.serviceAccountTokens) await admitServiceAccountVolume(this.store, obj, ns!);
+    }
+  }
+
   private async serverSideApply(req: ApiRequest, r: ResourceInfo, namespace: string | undefined, name: string, dryRun: boolean): Promise<ApiResponse> {
     const manager = req.query.get("fieldManager");
     if (!manager) {
@@ -772,12 +782,22 @@ export class ApiServer {
     const describe = { group: r.group, plural: r.plural, name };
     let updated: KubeObject;
     try {
-      updated = await this.store.modify(r, namespace, name, (current) => apply(r.kind, groupVersion(r), current, config, manager, force, timestamp(this.now()), describe), { dryRun, deleteWhenFinalized: true });
+      updated = await this.store.modify(
+        r,
+        namespace,
+        name,
+        (current) => {
+          const next = apply(r.kind, groupVersion(r), current, config, manager, force, timestamp(this.now()), describe);
+          this.checkPrivileged(r, next);
+          return next;
+        },
+        { dryRun, deleteWhenFinalized: true },
+      );
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 404 && err.status.details?.name === name)) throw err;
-      // Absent: apply creates it.
-      if (r.namespaced) await this.admitNamespace(r, namespace, name);
+      // Absent: apply creates it, through the same admission as a POST.
       const obj = apply(r.kind, groupVersion(r), null, { ...config, metadata: { ...config.metadata, name } }, manager, force, timestamp(this.now()), describe);
+      await this.admitCreate(r, namespace, obj);
       const created = await this.store.create(r, namespace, obj, { dryRun });
       return this.objectResponse(req, r, created, 201);
     }

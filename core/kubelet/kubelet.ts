@@ -8,7 +8,7 @@
 // handlePod* for the pods of this node), one node informer (handleNode), one heartbeat
 // queue, one status queue, one event sink.
 import type { Clock } from "../../bindings/clock.js";
-import type { Runtime, RuntimeEvent } from "../../bindings/runtime.js";
+import type { ContainerState, Runtime, RuntimeEvent } from "../../bindings/runtime.js";
 import type { ApiClient, KubeObject } from "../controllers/client.js";
 import { R, isAlreadyExists, isConflict, isNotFound } from "../controllers/client.js";
 import { realClock } from "../controllers/clock.js";
@@ -226,7 +226,7 @@ export class Kubelet implements WorkerHost, ProberHost {
    * The runtime container behind `kubectl logs` / `exec`: the pod's newest attempt of
    * `container`, or with `previous` the one before it. Errors carry the kubelet's messages.
    */
-  async findContainer(namespace: string, podName: string, container: string, previous = false): Promise<{ id: string } | { error: string }> {
+  async findContainer(namespace: string, podName: string, container: string, previous = false): Promise<{ id: string; state: ContainerState } | { error: string }> {
     const worker = [...this.workers.values()].find((w) => w.pod.metadata.namespace === namespace && w.pod.metadata.name === podName && !w.removed);
     if (!worker?.sandboxId) return { error: `pod "${podName}" not found on node ${this.nodeName}` };
     const attempts = (await this.runtime.listContainers({ sandboxId: worker.sandboxId }))
@@ -236,7 +236,7 @@ export class Kubelet implements WorkerHost, ProberHost {
     if (!pick) {
       return { error: previous ? `previous terminated container "${container}" in pod "${podName}" not found` : `container "${container}" in pod "${podName}" is waiting to start: ContainerCreating` };
     }
-    return { id: pick.id };
+    return { id: pick.id, state: pick.state };
   }
 
   /** A container's log bytes (stdout and stderr), as `kubectl logs` reads them. */

@@ -19,6 +19,7 @@ import type { Clock, TimerHandle } from "../../bindings/clock.js";
 import type { Runtime } from "../../bindings/runtime.js";
 import type { KubeObject } from "../controllers/client.js";
 import type { EventSink } from "./event-sink.js";
+import { formatDuration } from "./backoff.js";
 import type { ProbeResults } from "./pod-status.js";
 import { GrpcCode, GrpcServingStatus, KUBE_PROBE_USER_AGENT, type GrpcHealthAnswer, type ProbeTarget, type ProbeTransport } from "./probe-transport.js";
 import { isRestartableInit, isTerminalPhase, type ContainerSpec, type ContainerStatus, type Pod, type PodStatus } from "./types.js";
@@ -399,7 +400,7 @@ const GRPC_CODE_NAMES = [
  * error), with its output in that file's words. `addr` is host:port as dialed.
  */
 export function grpcProbeOutcome(answer: GrpcHealthAnswer, addr: string, timeoutMs: number): { result: "success" | "failure"; output: string } {
-  const within = goDuration(timeoutMs);
+  const within = formatDuration(timeoutMs);
   switch (answer.kind) {
     case "connectTimeout":
       return { result: "failure", output: `timeout: failed to connect service ${JSON.stringify(addr)} within ${within}: context deadline exceeded` };
@@ -416,16 +417,6 @@ export function grpcProbeOutcome(answer: GrpcHealthAnswer, addr: string, timeout
       // An enum number protobuf does not know prints as the number.
       return { result: "failure", output: `service unhealthy (responded with ${JSON.stringify(SERVING_STATUS_NAMES[answer.status] ?? String(answer.status))})` };
   }
-}
-
-/** Go's time.Duration String() for whole milliseconds ("1s", "1m30s", "500ms"), as %v prints timeouts. */
-function goDuration(ms: number): string {
-  if (ms === 0) return "0s";
-  if (ms < 1000) return `${ms}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = (ms % 60_000) / 1000;
-  return `${h ? `${h}h` : ""}${h || m ? `${m}m` : ""}${s}s`;
 }
 
 /** probe.ResolveContainerPort: a number, or the container port of that name; a string is the error. */

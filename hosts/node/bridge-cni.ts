@@ -91,7 +91,12 @@ export class BridgeCni {
     // A leftover of an earlier attempt for the same sandbox.
     await this.exec("ip", ["link", "del", host]);
     await this.must("ip", ["link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", String(pid)]);
-    await this.must("ip", ["-batch", "-"], `link set ${host} master ${bridge}\nlink set dev ${host} type bridge_slave hairpin on\nlink set ${host} up\n`);
+    const attach = `link set ${host} master ${bridge}\nlink set dev ${host} type bridge_slave hairpin on\nlink set ${host} up\n`;
+    if ((await this.exec("ip", ["-batch", "-"], attach)).code !== 0) {
+      // The bridge went with the last sandbox of the machine (a clean stop elsewhere): make it again, once.
+      await this.ensure();
+      await this.must("ip", ["-batch", "-"], attach);
+    }
     await this.must("nsenter", ["-t", String(pid), "-n", "ip", "-batch", "-"], `link set lo up\naddr add ${ip}/${this.prefix} dev eth0\nlink set eth0 up\nroute add default via ${gateway}\n`);
   }
 

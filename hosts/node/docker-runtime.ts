@@ -227,23 +227,13 @@ export class DockerRuntime implements Runtime {
 
   async runSandbox(config: PodSandboxConfig): Promise<{ sandboxId: string; ip: string }> {
     await this.prepare();
-    // An address can still be held by a sandbox another process just stopped; try the next.
-    for (let tries = 0; ; tries++) {
-      const ip = this.ips.allocate();
-      try {
-        const sandboxId = await this.createSandbox(config, ip);
-        return { sandboxId, ip };
-      } catch (err) {
-        const inUse = /exists|address already in use/i.test(errorText(err));
-        if (!inUse) this.ips.release(ip); // an address in use stays reserved: someone has it
-        // The bridge went with the last node that used it (a clean stop removes it): make it again.
-        const bridgeGone = /kubeling0|Cannot find device|does not exist/i.test(errorText(err));
-        if (bridgeGone && tries < 3) {
-          await this.ensureNetwork();
-          continue;
-        }
-        if (!inUse || tries >= 3) throw err;
-      }
+    // IPs come from this node's own range (host-local IPAM): nobody else hands them out.
+    const ip = this.ips.allocate();
+    try {
+      return { sandboxId: await this.createSandbox(config, ip), ip };
+    } catch (err) {
+      this.ips.release(ip);
+      throw err;
     }
   }
 

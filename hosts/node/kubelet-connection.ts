@@ -6,6 +6,7 @@ import { connect } from "node:net";
 import type { Runtime } from "../../bindings/runtime.js";
 import type { NodeConnection, PodPortConnection } from "../../core/api/server.js";
 import type { Kubelet } from "../../core/kubelet/kubelet.js";
+import { dialError } from "./probe-transport.js";
 
 /** A pod's port that does not answer within this long is an error on the forward. */
 const DIAL_TIMEOUT_MS = 10_000;
@@ -22,8 +23,7 @@ export function kubeletConnection(kubelet: Kubelet, runtime: Runtime, options: K
   async function runningContainer(namespace: string, pod: string, container: string, prefix: string): Promise<{ id: string } | { error: string }> {
     const found = await kubelet.findContainer(namespace, pod, container);
     if ("error" in found) return found;
-    const status = (await runtime.listContainers()).find((c) => c.id === found.id);
-    if (status?.state !== "running") return { error: `${prefix}container "${container}" in pod "${pod}" is not running` };
+    if (found.state !== "running") return { error: `${prefix}container "${container}" in pod "${pod}" is not running` };
     return found;
   }
 
@@ -62,7 +62,7 @@ function dial(host: string, port: number, describe: (why: string) => string): Pr
     }, DIAL_TIMEOUT_MS);
     socket.once("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      resolve({ error: describe(goDialError(host, port, err)) });
+      resolve({ error: describe(dialError(`${host}:${port}`, err, "tcp4")) });
     });
     socket.once("connect", () => {
       clearTimeout(timer);
@@ -78,8 +78,3 @@ function dial(host: string, port: number, describe: (why: string) => string): Pr
   });
 }
 
-/** A dial error as Go words it (what kubectl users see from a real kubelet), else Node's message. */
-function goDialError(host: string, port: number, err: NodeJS.ErrnoException): string {
-  const why = ({ ECONNREFUSED: "connection refused", EHOSTUNREACH: "no route to host", ENETUNREACH: "network is unreachable", ETIMEDOUT: "connection timed out" } as Record<string, string>)[err.code ?? ""];
-  return why ? `dial tcp4 ${host}:${port}: connect: ${why}` : err.message;
-}

@@ -54,21 +54,21 @@ export function nodeProbeTransport(): ProbeTransport {
   };
 }
 
-/** A Node socket error as Go's net package words it. */
-function dialError(hostPort: string, err: NodeJS.ErrnoException): string {
+/** A Node socket error as Go's net package words it (`network`: "tcp", or "tcp4" as the kubelet's port-forward dials). */
+export function dialError(hostPort: string, err: NodeJS.ErrnoException, network = "tcp"): string {
   switch (err.code) {
     case "ECONNREFUSED":
-      return `dial tcp ${hostPort}: connect: connection refused`;
+      return `dial ${network} ${hostPort}: connect: connection refused`;
     case "EHOSTUNREACH":
-      return `dial tcp ${hostPort}: connect: no route to host`;
+      return `dial ${network} ${hostPort}: connect: no route to host`;
     case "ENETUNREACH":
-      return `dial tcp ${hostPort}: connect: network is unreachable`;
+      return `dial ${network} ${hostPort}: connect: network is unreachable`;
     case "ETIMEDOUT":
-      return `dial tcp ${hostPort}: i/o timeout`;
+      return `dial ${network} ${hostPort}: i/o timeout`;
     case "ECONNRESET":
-      return `read tcp ${hostPort}: read: connection reset by peer`;
+      return `read ${network} ${hostPort}: read: connection reset by peer`;
     default:
-      return `dial tcp ${hostPort}: ${err.message}`;
+      return `dial ${network} ${hostPort}: ${err.message}`;
   }
 }
 

@@ -133,7 +133,7 @@ export async function startControlPlane(options: UpOptions): Promise<RunningCont
   // The serving certificate also names the machine's addresses, the pods' gateway and the
   // kubernetes Service IP: agents and pods dial those.
   const gateway = networkGateway(CLUSTER_CIDR);
-  const { pki, created } = await loadOrCreatePki(join(options.dataDir, "pki"), [...hostAddresses(), gateway, firstServiceIP(SERVICE_CIDR)]);
+  const { pki, created } = await loadOrCreatePki(join(options.dataDir, "pki"), [...hostAddresses(), gateway, new IPRange(SERVICE_CIDR).firstAddress]);
   log(created ? `generated a CA and certificates in ${join(options.dataDir, "pki")}` : `using certificates in ${join(options.dataDir, "pki")}`);
   const inner: Storage = options.etcd?.length ? new EtcdStorage(options.etcd) : new LmdbStorage(join(options.dataDir, "store"));
   // Secrets are encrypted at rest with a key made at the first start (servers sharing one
@@ -226,13 +226,6 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
-}
-
-/** The first address of an IPv4 range (the kubernetes Service's IP). */
-function firstServiceIP(cidr: string): string {
-  const [base] = cidr.split("/");
-  const n = base.split(".").reduce((acc, o) => acc * 256 + Number(o), 0) + 1;
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
 }
 
 /** Runs until SIGINT/SIGTERM, then stops cleanly. */

@@ -133,3 +133,28 @@ describe("the root CA publisher", () => {
     }
   });
 });
+
+describe("server-side apply creates through the same admission as a POST", () => {
+  const applyPod = (call: ApiCall<any>, name: string, spec: Record<string, unknown>) =>
+    call("PATCH", `/api/v1/namespaces/default/pods/${name}?fieldManager=test`, JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name }, spec }), { "content-type": "application/apply-patch+yaml" });
+
+  it("an applied pod gets the kube-api-access volume and the ServiceAccount default", async () => {
+    const { call } = await server();
+    const r = await applyPod(call, "applied", { containers: [{ name: "c", image: "busybox" }] });
+    expect(r.status).toBe(201);
+    expect(r.body.spec.serviceAccountName).toBe("default");
+    expect(r.body.spec.volumes.map((v: { name: string }) => v.name)).toEqual([expect.stringMatching(/^kube-api-access-/)]);
+  });
+
+  it("a privileged container is refused on apply, creating or updating", async () => {
+    const { call } = await server();
+    const privileged = { containers: [{ name: "c", image: "busybox", securityContext: { privileged: true } }] };
+    const created = await applyPod(call, "root", privileged);
+    expect(created.status).toBe(422); // Invalid, as kube-apiserver's validation answers it
+    expect(created.body.message).toContain("spec.containers[0].securityContext.privileged: Forbidden: disallowed by cluster policy");
+    expect((await applyPod(call, "plain", { containers: [{ name: "c", image: "busybox" }] })).status).toBe(201);
+    const updated = await applyPod(call, "plain", privileged);
+    expect(updated.status).toBe(422);
+    expect(updated.body.message).toContain("disallowed by cluster policy");
+  });
+});
