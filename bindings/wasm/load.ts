@@ -1,5 +1,6 @@
 import { WasmCore } from "./instance.js";
 import { CORE_WASM_BASE64 } from "./generated/core-wasm.js";
+import { decodeBase64 } from "../base64.js";
 
 let embeddedModule: Promise<WebAssembly.Module> | undefined;
 
@@ -14,9 +15,3 @@ export async function instantiateCore(source?: BufferSource | WebAssembly.Module
   return WasmCore.instantiate(await embeddedModule);
 }
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}

@@ -5,6 +5,7 @@
 // token authenticates only while its service account (and bound pod) still exist with the
 // same uids, so deleting either revokes it. WebCrypto only: the browser host can use it too.
 import type { UserInfo } from "./server.js";
+import { decodeBase64url, encodeBase64url } from "../../bindings/base64.js";
 
 /** kube-apiserver's default issuer (and so the default audience) on a kubeadm cluster. */
 export const DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local";
@@ -42,20 +43,6 @@ export type UidLookup = (kind: "ServiceAccount" | "Pod", namespace: string, name
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
-  const b64 = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
-  const binary = atob(b64);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
-
 export class ServiceAccountTokens {
   private constructor(
     private readonly privateKey: CryptoKey,
@@ -81,7 +68,7 @@ export class ServiceAccountTokens {
     }
     // kid: a digest of the public key, as kube-apiserver derives it.
     const raw = new Uint8Array(await crypto.subtle.exportKey("raw", publicKey));
-    const kid = base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", raw))).slice(0, 43);
+    const kid = encodeBase64url(new Uint8Array(await crypto.subtle.digest("SHA-256", raw))).slice(0, 43);
     return new ServiceAccountTokens(privateKey, publicKey, kid, issuer);
   }
 
@@ -104,11 +91,11 @@ export class ServiceAccountTokens {
       nbf: iat,
       sub: `system:serviceaccount:${request.namespace}:${request.serviceAccount.name}`,
     };
-    const header = base64url(encoder.encode(JSON.stringify({ alg: "ES256", kid: this.kid })));
-    const payload = base64url(encoder.encode(JSON.stringify(claims)));
+    const header = encodeBase64url(encoder.encode(JSON.stringify({ alg: "ES256", kid: this.kid })));
+    const payload = encodeBase64url(encoder.encode(JSON.stringify(claims)));
     const signature = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, this.privateKey, encoder.encode(`${header}.${payload}`)));
     // The time the client is told is the one it asked for (kube-apiserver reports the requested expiry, not the extended one).
-    return { token: `${header}.${payload}.${base64url(signature)}`, expirationTimestamp: new Date((iat + request.expirationSeconds) * 1000) };
+    return { token: `${header}.${payload}.${encodeBase64url(signature)}`, expirationTimestamp: new Date((iat + request.expirationSeconds) * 1000) };
   }
 
   /**
@@ -120,11 +107,11 @@ export class ServiceAccountTokens {
     if (parts.length !== 3) return null;
     let claims: TokenClaims;
     try {
-      const header = JSON.parse(decoder.decode(fromBase64url(parts[0]))) as { alg?: string; kid?: string };
+      const header = JSON.parse(decoder.decode(decodeBase64url(parts[0]))) as { alg?: string; kid?: string };
       if (header.alg !== "ES256" || header.kid !== this.kid) return null;
-      const ok = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, this.publicKey, fromBase64url(parts[2]), encoder.encode(`${parts[0]}.${parts[1]}`));
+      const ok = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, this.publicKey, decodeBase64url(parts[2]), encoder.encode(`${parts[0]}.${parts[1]}`));
       if (!ok) return null;
-      claims = JSON.parse(decoder.decode(fromBase64url(parts[1]))) as TokenClaims;
+      claims = JSON.parse(decoder.decode(decodeBase64url(parts[1]))) as TokenClaims;
     } catch {
       return null;
     }

@@ -3,6 +3,7 @@
 // (`configmap "x" not found`: the singular resource name, as their cache's GroupResource).
 import type { ApiClient, KubeObject } from "../controllers/client.js";
 import { R, isNotFound } from "../controllers/client.js";
+import { decodeBase64 } from "../../bindings/base64.js";
 
 /** A container's configuration cannot be made (CreateContainerConfigError) or a volume set up (FailedMount). */
 export class ConfigError extends Error {
@@ -26,14 +27,14 @@ export class ConfigSources {
     const obj = await this.get("configmap", namespace, name);
     const out: KeyData = new Map();
     for (const [k, v] of Object.entries((obj.data ?? {}) as Record<string, string>)) out.set(k, encoder.encode(v));
-    for (const [k, v] of Object.entries((obj.binaryData ?? {}) as Record<string, string>)) out.set(k, fromBase64(v));
+    for (const [k, v] of Object.entries((obj.binaryData ?? {}) as Record<string, string>)) out.set(k, decodeBase64(v));
     return out;
   }
 
   async secret(namespace: string, name: string): Promise<KeyData> {
     const obj = await this.get("secret", namespace, name);
     const out: KeyData = new Map();
-    for (const [k, v] of Object.entries((obj.data ?? {}) as Record<string, string>)) out.set(k, fromBase64(v));
+    for (const [k, v] of Object.entries((obj.data ?? {}) as Record<string, string>)) out.set(k, decodeBase64(v));
     for (const [k, v] of Object.entries((obj.stringData ?? {}) as Record<string, string>)) out.set(k, encoder.encode(v));
     return out;
   }
@@ -58,9 +59,3 @@ export async function optionally<T>(optional: boolean | undefined, get: () => Pr
   }
 }
 
-function fromBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
